@@ -1,0 +1,2 @@
+// @lumenize/client-react: React hooks over @lumenize/client-core. Filled in by its own issue.
+export {}

@@ -1,0 +1,30 @@
+// Protocol strings shared by server and clients: paths, headers, close codes.
+// Nothing else may spell these as raw literals (see constants.test.ts).
+
+/** Prefix of every per-star route: `/stars/<universe>.<galaxy>.<star>/...`. */
+export const STARS_PATH_PREFIX = '/stars/'
+
+/** Sub-paths under `/stars/<starId>`. */
+export const STAR_ROUTES = {
+  health: 'health',
+  sync: 'sync',
+  rpc: 'rpc',
+} as const
+
+/** Header the Worker uses to tell the Star DO which star it is. */
+export const STAR_ID_HEADER = 'x-lumenize-star'
+
+/** WebSocket close codes used by Lumenize (4000–4999 is the application range). */
+export const CLOSE_CODES = {
+  normal: 1000,
+  protocolError: 4400,
+  unauthorized: 4401,
+  versionMismatch: 4426,
+  frameTooLarge: 4413,
+} as const
+
+/** The largest frame a client may send on the sync socket, in bytes. */
+export const MAX_CLIENT_FRAME_BYTES = 1_000_000
+
+/** The largest HTTP body the JSON-RPC endpoint accepts, in bytes. */
+export const MAX_RPC_BODY_BYTES = 1_000_000

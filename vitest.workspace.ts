@@ -1,0 +1,62 @@
+// The test projects of the repository. vitest.config.ts passes this list to `test.projects`
+// (Vitest 4 ignores a workspace file on its own).
+import { playwright } from '@vitest/browser-playwright'
+import type { TestProjectConfiguration } from 'vitest/config'
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+export const projects: TestProjectConfiguration[] = [
+  {
+    test: {
+      name: 'protocol',
+      include: ['packages/protocol/src/**/*.test.ts'],
+      exclude: ['**/*.browser.test.ts'],
+      environment: 'node',
+    },
+  },
+  {
+    test: {
+      name: 'server',
+      include: ['packages/server/test/**/*.test.ts'],
+      environment: 'node',
+      globalSetup: ['packages/server/test/global-setup.ts'],
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+    },
+  },
+  {
+    test: {
+      name: 'client-core',
+      include: ['packages/client-core/src/**/*.test.ts'],
+      exclude: ['**/*.browser.test.ts'],
+      environment: 'node',
+    },
+  },
+  {
+    test: {
+      name: 'browser',
+      include: ['packages/*/src/**/*.browser.test.ts'],
+      testTimeout: 30_000,
+      browser: {
+        enabled: true,
+        headless: true,
+        screenshotFailures: false,
+        instances: [{ browser: 'chromium' }],
+        provider: playwright({
+          launchOptions: {
+            executablePath: chromiumPath,
+            args: [
+              '--no-sandbox',
+              '--disable-gpu',
+              '--disable-dev-shm-usage',
+              '--disable-background-networking',
+              '--disable-component-update',
+              '--disable-sync',
+              '--no-first-run',
+            ],
+          },
+        }),
+      },
+    },
+  },
+]
