@@ -16,6 +16,13 @@ export const projects: TestProjectConfiguration[] = [
   },
   {
     test: {
+      name: 'server-unit',
+      include: ['packages/server/src/**/*.test.ts'],
+      environment: 'node',
+    },
+  },
+  {
+    test: {
       name: 'server',
       include: ['packages/server/test/**/*.test.ts'],
       environment: 'node',
