@@ -8,9 +8,47 @@ export const ErrorKind = {
   badFrame: 'BAD_FRAME',
   payloadTooLarge: 'PAYLOAD_TOO_LARGE',
   internal: 'INTERNAL',
+  // Application errors of the store (also JSON-RPC errors with the codes below).
+  validation: 'VALIDATION_FAILED',
+  conflict: 'CONFLICT',
+  unique: 'UNIQUE_VIOLATION',
+  reference: 'REFERENCE_VIOLATION',
+  referenced: 'STILL_REFERENCED',
+  unknownType: 'UNKNOWN_TYPE',
+  typeMismatch: 'TYPE_MISMATCH',
+  cycle: 'CYCLE',
+  secondRoot: 'SECOND_ROOT',
+  danglingEdge: 'DANGLING_EDGE',
+  notALeaf: 'NOT_A_LEAF',
+  rootImmutable: 'ROOT_IMMUTABLE',
+  /** A malformed `where` filter: JSON-RPC -32602 (invalid params) with this kind in `data`. */
+  invalidFilter: 'INVALID_FILTER',
 } as const
 
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind]
+
+/**
+ * Stable JSON-RPC error codes of application errors (outside the spec's reserved -32768..-32000).
+ * Never renumber: clients switch on them.
+ */
+export const APP_ERROR_CODES = {
+  [ErrorKind.validation]: 1001,
+  [ErrorKind.notFound]: 1002,
+  [ErrorKind.conflict]: 1003,
+  [ErrorKind.unique]: 1004,
+  [ErrorKind.reference]: 1005,
+  [ErrorKind.referenced]: 1006,
+  [ErrorKind.unknownType]: 1007,
+  [ErrorKind.typeMismatch]: 1008,
+  [ErrorKind.cycle]: 1009,
+  [ErrorKind.secondRoot]: 1010,
+  [ErrorKind.danglingEdge]: 1011,
+  [ErrorKind.notALeaf]: 1012,
+  [ErrorKind.rootImmutable]: 1013,
+  [ErrorKind.payloadTooLarge]: 1014,
+} as const satisfies Partial<Record<ErrorKind, number>>
+
+export type AppErrorKind = keyof typeof APP_ERROR_CODES
 
 /** An error as it travels on the wire. */
 export interface WireError {

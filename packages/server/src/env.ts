@@ -1,6 +1,6 @@
 // Bindings the Worker and the Star DO receive from wrangler.jsonc.
-import type { StarDO } from './star'
+import type { StarDurableObject } from './star'
 
 export interface Env {
-  STAR: DurableObjectNamespace<StarDO>
+  STAR: DurableObjectNamespace<StarDurableObject>
 }

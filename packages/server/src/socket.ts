@@ -1,12 +1,16 @@
-// Frames on the sync socket. Until the sync protocol lands, the socket answers `ping` frames
-// and rejects everything else with a typed error, staying open.
+// Frames on the sync socket. JSON-RPC 2.0 frames (objects with "jsonrpc", or batches) go to the
+// same dispatcher as `POST /rpc`; `ping` is answered; anything else gets a typed error frame and
+// the socket stays open.
 import { ErrorKind, MAX_CLIENT_FRAME_BYTES } from '@lumenize/protocol'
+import { dispatchSync } from './rpc/jsonrpc'
+import type { RpcContext } from './rpc/methods'
+import { RPC_TABLE } from './rpc/table'
 
 function send(ws: WebSocket, frame: unknown): void {
   ws.send(JSON.stringify(frame))
 }
 
-export function handleSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+export function handleSocketMessage(ws: WebSocket, message: string | ArrayBuffer, rpc: RpcContext): void {
   const size = typeof message === 'string' ? message.length : message.byteLength
   if (size > MAX_CLIENT_FRAME_BYTES) {
     send(ws, {
@@ -25,6 +29,11 @@ export function handleSocketMessage(ws: WebSocket, message: string | ArrayBuffer
     frame = JSON.parse(message)
   } catch {
     send(ws, { type: 'error', kind: ErrorKind.badFrame, message: 'Frame is not valid JSON' })
+    return
+  }
+  if (Array.isArray(frame) || (typeof frame === 'object' && frame !== null && 'jsonrpc' in frame)) {
+    const reply = dispatchSync(RPC_TABLE, frame, rpc)
+    if (reply !== undefined) ws.send(reply)
     return
   }
   if (typeof frame === 'object' && frame !== null && (frame as { type?: unknown }).type === 'ping') {

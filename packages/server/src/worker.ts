@@ -1,10 +1,15 @@
 // The Worker: the only entry point. Resolves the star from the path and forwards to its DO.
-import { ErrorKind, isStarId, STAR_ID_HEADER, STARS_PATH_PREFIX } from '@lumenize/protocol'
+import {
+  ErrorKind,
+  isStarId,
+  MAX_RPC_BODY_BYTES,
+  STAR_ID_HEADER,
+  STARS_PATH_PREFIX,
+} from '@lumenize/protocol'
 import type { Env } from './env'
 import { httpError } from './http'
 import { landingPage } from './landing'
-
-export { StarDO } from './star'
+import { rpcTooLarge } from './rpc/http'
 
 export default {
   async fetch(request, env): Promise<Response> {
@@ -28,6 +33,8 @@ export default {
         },
       )
     }
+    // Refuse an oversized body before it travels to the DO.
+    if (Number(request.headers.get('content-length') ?? '0') > MAX_RPC_BODY_BYTES) return rpcTooLarge()
     const stub = env.STAR.get(env.STAR.idFromName(starId))
     const forwarded = new Request(request)
     forwarded.headers.set(STAR_ID_HEADER, starId)

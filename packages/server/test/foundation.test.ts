@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest'
 import { freshStar, openSocket, serverUrl } from './helpers'
 
 describe('health endpoint on workerd', () => {
-  it('answers JSON with the star id, seq and sockets of a star', async () => {
+  it('answers JSON with the star id, seq and sockets of a new star', async () => {
     const star = freshStar()
     const res = await fetch(`${serverUrl()}/stars/${star}/health`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('application/json')
     const body = (await res.json()) as StarHealth
-    expect(body).toEqual({ star, seq: 0, sockets: 0, schemaVersion: body.schemaVersion })
+    // A new star has written one thing: its OrgTree root.
+    expect(body).toEqual({ star, seq: 1, sockets: 0, schemaVersion: body.schemaVersion })
     expect(body.schemaVersion).toBeGreaterThanOrEqual(1)
   })
 

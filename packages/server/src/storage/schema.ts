@@ -1,4 +1,5 @@
 // The Star DO's SQLite schema, created and migrated in one place with a version table.
+import { END_OF_TIME } from '@lumenize/protocol'
 
 /** Each entry moves the schema from version i to i + 1. Never edit a released entry: append. */
 const MIGRATIONS: readonly string[] = [
@@ -13,6 +14,46 @@ const MIGRATIONS: readonly string[] = [
      client_id TEXT,
      mutation_id INTEGER
    );`,
+  // 2: temporal entities, OrgTree edges and links (references and attachments), all valid-time.
+  `CREATE TABLE snapshots (
+     id TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     value TEXT NOT NULL,
+     valid_from INTEGER NOT NULL,
+     valid_to INTEGER NOT NULL,
+     deleted INTEGER NOT NULL DEFAULT 0,
+     op TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     client_id TEXT,
+     mutation_id INTEGER,
+     PRIMARY KEY (id, version)
+   ) WITHOUT ROWID;
+   CREATE UNIQUE INDEX snapshots_current ON snapshots (id) WHERE valid_to = ${END_OF_TIME};
+   CREATE INDEX snapshots_current_type ON snapshots (type, id) WHERE valid_to = ${END_OF_TIME};
+   CREATE INDEX snapshots_type_time ON snapshots (type, valid_from, valid_to);
+   CREATE INDEX snapshots_id_time ON snapshots (id, valid_from);
+   CREATE INDEX snapshots_seq ON snapshots (seq);
+   CREATE INDEX snapshots_valid_from ON snapshots (valid_from);
+   CREATE INDEX op_log_entity ON op_log (entity_id, version);
+   CREATE TABLE org_edges (
+     parent TEXT NOT NULL,
+     child TEXT NOT NULL,
+     valid_from INTEGER NOT NULL,
+     valid_to INTEGER NOT NULL
+   );
+   CREATE INDEX org_edges_parent ON org_edges (parent, valid_to);
+   CREATE INDEX org_edges_child ON org_edges (child, valid_to);
+   CREATE TABLE links (
+     from_id TEXT NOT NULL,
+     to_id TEXT NOT NULL,
+     field TEXT NOT NULL,
+     attach INTEGER NOT NULL,
+     valid_from INTEGER NOT NULL,
+     valid_to INTEGER NOT NULL
+   );
+   CREATE INDEX links_to ON links (to_id, valid_to);
+   CREATE INDEX links_from ON links (from_id, valid_to);`,
 ]
 
 /** The schema version this code writes. */

@@ -1,0 +1,4 @@
+// The sync socket's messages and version.
+export * from './down'
+export * from './up'
+export * from './version'

@@ -1,0 +1,81 @@
+// Server configuration: the entity types of a star (validation, indexes, unique fields, references).
+import { ORG_NODE_TYPE } from '@lumenize/protocol'
+
+/**
+ * A Standard Schema v1 validator (valibot, zod, arktype... all implement it). Only synchronous
+ * validation is supported: a validator that returns a Promise is a configuration error.
+ */
+export interface StandardSchemaV1<Output = unknown> {
+  readonly '~standard': {
+    readonly version: 1
+    readonly vendor: string
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>
+  }
+}
+type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | {
+      readonly issues: ReadonlyArray<{
+        readonly message: string
+        readonly path?: ReadonlyArray<unknown> | undefined
+      }>
+    }
+
+/** How one entity type behaves. Field names are dotted paths into the entity's value. */
+export interface EntityTypeConfig {
+  /** Validates every written value (after a patch is merged). */
+  schema?: StandardSchemaV1
+  /** Fields to index with real SQLite expression indexes, for fast `where` on current state. */
+  indexes?: readonly string[]
+  /** Fields whose value must be unique among the current entities of this type. */
+  unique?: readonly string[]
+  /**
+   * Fields that hold the id (or an array of ids) of other entities, mapped to the referenced type
+   * (or `'*'` for any type). The referenced entity must exist when written; a referenced entity
+   * cannot be deleted while referenced.
+   */
+  references?: Readonly<Record<string, string>>
+  /**
+   * The field holding the OrgTree node id(s) this entity is attached to. `under` queries and
+   * subtree shapes find the entity through it.
+   */
+  attachTo?: string
+}
+
+/** The whole configuration of a star. */
+export interface LumenizeConfig {
+  types: Readonly<Record<string, EntityTypeConfig>>
+}
+
+const FIELD_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/
+const TYPE_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
+
+/** The built-in OrgNode type: slug unique in the star, a name, and child edges. */
+export const ORG_NODE_CONFIG: EntityTypeConfig = { unique: ['slug'], indexes: ['slug'] }
+
+/**
+ * Checks a configuration and adds the built-in types. Throws on a malformed one, at startup.
+ *
+ * @example
+ * export default defineConfig({ types: { Task: { indexes: ['status'], attachTo: 'nodes' } } })
+ */
+export function defineConfig(config: LumenizeConfig): LumenizeConfig {
+  const types: Record<string, EntityTypeConfig> = { ...config.types }
+  if (types[ORG_NODE_TYPE]) throw new Error(`${ORG_NODE_TYPE} is built in: do not declare it`)
+  types[ORG_NODE_TYPE] = ORG_NODE_CONFIG
+  for (const [name, t] of Object.entries(types)) {
+    if (!TYPE_RE.test(name)) throw new Error(`Type name "${name}" must be a letter then letters, digits or _`)
+    const fields = [...(t.indexes ?? []), ...(t.unique ?? []), ...Object.keys(t.references ?? {})]
+    if (t.attachTo) fields.push(t.attachTo)
+    for (const f of fields) {
+      if (!FIELD_RE.test(f))
+        throw new Error(`Field "${f}" of type ${name} must be a dotted path of identifiers`)
+    }
+    for (const [field, target] of Object.entries(t.references ?? {})) {
+      if (target !== '*' && !(target in types)) {
+        throw new Error(`Type ${name}.${field} references unknown type ${target}`)
+      }
+    }
+  }
+  return { types }
+}

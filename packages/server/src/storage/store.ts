@@ -1,0 +1,262 @@
+// The store of one star: temporal entities, the OrgTree and the op-log on the DO's SQLite.
+// Every write goes through `transact`, one SQLite transaction that commits all or nothing.
+import {
+  type Change,
+  END_OF_TIME,
+  type EntitySnapshot,
+  ErrorKind,
+  type Filter,
+  ORG_NODE_TYPE,
+  type WriteOp,
+} from '@lumenize/protocol'
+import type { LumenizeConfig } from '../config'
+import { LumenizeError, notFound } from '../errors'
+import { compileWhere } from '../query/compile-sql'
+import { Links } from './links'
+import { OrgTree } from './orgtree'
+import { SNAPSHOT_COLUMNS, type SnapshotRow, Snapshots, toSnapshot, validAt } from './snapshots'
+import { TypeRegistry } from './type-registry'
+import { type CommittedChange, WriteBatch, type WriteContext } from './write-batch'
+
+/** The pieces a write batch works with. */
+export interface StoreParts {
+  sql: SqlStorage
+  snapshots: Snapshots
+  types: TypeRegistry
+  links: Links
+  orgTree: OrgTree
+  rootId: () => string
+}
+
+export interface QueryOptions {
+  type?: string
+  where?: Filter
+  /** Only entities attached to this OrgTree node or below it (and the OrgNodes of that subtree). */
+  under?: string
+  asOf?: number
+  limit?: number
+  offset?: number
+  orderBy?: ReadonlyArray<{ field: string; direction?: 'asc' | 'desc' }>
+}
+
+export interface QueryResult {
+  entities: EntitySnapshot[]
+  hasMore: boolean
+}
+
+export const DEFAULT_LIMIT = 1000
+export const MAX_LIMIT = 10_000
+const META_ORDER: Record<string, string> = {
+  $id: 's.id',
+  $type: 's.type',
+  $version: 's.version',
+  $validFrom: 's.valid_from',
+}
+const ORDER_FIELD_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/
+
+/** The result of a committed transaction. */
+export interface TransactResult {
+  snapshots: EntitySnapshot[]
+  changes: CommittedChange[]
+}
+
+export class Store {
+  private readonly parts: StoreParts
+  private lastTime: number
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    config: LumenizeConfig,
+  ) {
+    const sql = storage.sql
+    const snapshots = new Snapshots(sql)
+    this.parts = {
+      sql,
+      snapshots,
+      types: new TypeRegistry(config, sql),
+      links: new Links(sql, snapshots),
+      orgTree: new OrgTree(sql),
+      rootId: () => this.rootId(),
+    }
+    this.parts.types.ensureIndexes()
+    this.lastTime = sql.exec<{ t: number }>('SELECT coalesce(max(at), 0) AS t FROM op_log').one().t
+    this.ensureRoot()
+  }
+
+  get types(): TypeRegistry {
+    return this.parts.types
+  }
+
+  get orgTree(): OrgTree {
+    return this.parts.orgTree
+  }
+
+  /** The op-log's latest seq: the star's sync cookie. */
+  seq(): number {
+    return this.parts.sql.exec<{ seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM op_log').one().seq
+  }
+
+  /** Applies the ops atomically: every op commits, or none does and the error says why. */
+  transact(ops: readonly WriteOp[], ctx: WriteContext = {}): TransactResult {
+    return this.storage.transactionSync(() => {
+      const batch = new WriteBatch(this.parts, this.tick(), ctx)
+      const snapshots = ops.map((op) => batch.apply(op))
+      batch.finish()
+      return { snapshots, changes: batch.changes }
+    })
+  }
+
+  get(id: string, asOf?: number): EntitySnapshot | null {
+    return this.parts.snapshots.get(id, asOf) ?? null
+  }
+
+  history(id: string, from = 0, to = END_OF_TIME): EntitySnapshot[] {
+    if (!this.parts.snapshots.exists(id)) throw notFound(id)
+    return this.parts.snapshots.history(id, from, to)
+  }
+
+  query(options: QueryOptions): QueryResult {
+    const { type, where, under, asOf } = options
+    const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT)
+    const params: Array<string | number | null> = []
+    const conditions = [validAt('s', asOf), 's.deleted = 0']
+    let cte = ''
+    if (type !== undefined) {
+      this.parts.types.get(type)
+      // The type is a declared name (letters, digits, _), inlined so partial indexes apply.
+      conditions.push(`s.type = '${type}'`)
+    }
+    if (under !== undefined) {
+      const node = this.get(under, asOf)
+      if (!node || node.type !== ORG_NODE_TYPE) throw notFound(under)
+      cte = OrgTree.subtreeCte(asOf)
+      params.push(under)
+      conditions.push(
+        `(s.id IN (SELECT id FROM sub) OR s.id IN (SELECT l.from_id FROM links l
+          WHERE l.attach = 1 AND ${validAt('l', asOf)} AND l.to_id IN (SELECT id FROM sub)))`,
+      )
+    }
+    if (where !== undefined) {
+      const compiled = compileWhere(where, 's.value')
+      conditions.push(`(${compiled.sql})`)
+      params.push(...compiled.params)
+    }
+    const order = (options.orderBy ?? []).map(({ field, direction }) => {
+      const column =
+        META_ORDER[field] ?? (ORDER_FIELD_RE.test(field) ? `json_extract(s.value, '$.${field}')` : undefined)
+      if (!column) {
+        throw new LumenizeError(
+          ErrorKind.validation,
+          `Cannot order by "${field}": use a dotted field or $id, $validFrom`,
+          {
+            field,
+          },
+        )
+      }
+      return `${column} ${direction === 'desc' ? 'DESC' : 'ASC'}`
+    })
+    order.push('s.id ASC')
+    const rows = this.parts.sql
+      .exec<SnapshotRow>(
+        `${cte} SELECT ${SNAPSHOT_COLUMNS} FROM snapshots s WHERE ${conditions.join(' AND ')}
+         ORDER BY ${order.join(', ')} LIMIT ${limit + 1} OFFSET ${options.offset ?? 0}`,
+        ...params,
+      )
+      .toArray()
+    const hasMore = rows.length > limit
+    return { entities: rows.slice(0, limit).map(toSnapshot), hasMore }
+  }
+
+  /** Every committed change with `from <= at < to`, in commit order. */
+  changes(from: number, to = END_OF_TIME, limit = DEFAULT_LIMIT): { changes: Change[]; hasMore: boolean } {
+    const rows = this.parts.sql
+      .exec<SnapshotRow & { seq: number; op: Change['op'] }>(
+        `SELECT ${SNAPSHOT_COLUMNS}, seq, op FROM snapshots WHERE valid_from >= ? AND valid_from < ?
+         ORDER BY seq LIMIT ?`,
+        from,
+        to,
+        Math.min(limit, MAX_LIMIT) + 1,
+      )
+      .toArray()
+    const hasMore = rows.length > limit
+    return {
+      changes: rows
+        .slice(0, limit)
+        .map((r) => ({ seq: r.seq, op: r.op, at: r.valid_from, entity: toSnapshot(r) })),
+      hasMore,
+    }
+  }
+
+  rootId(): string {
+    const row = this.parts.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'root_id'")
+      .toArray()[0]
+    if (!row) throw new Error('The star has no OrgTree root yet')
+    return row.value
+  }
+
+  /** Ids of OrgNodes (as snapshots) above or below a node. */
+  ancestors(id: string, asOf?: number): EntitySnapshot[] {
+    this.requireNode(id, asOf)
+    return this.nodes(this.parts.orgTree.ancestorIds(id, asOf), asOf)
+  }
+
+  descendants(id: string, asOf?: number): EntitySnapshot[] {
+    this.requireNode(id, asOf)
+    return this.nodes(this.parts.orgTree.descendantIds(id, asOf), asOf)
+  }
+
+  /** The whole OrgTree as of an instant: its nodes and parent -> child edges. */
+  tree(asOf?: number): {
+    root: string
+    nodes: EntitySnapshot[]
+    edges: Array<{ parent: string; child: string }>
+  } {
+    const nodes = this.query({
+      type: ORG_NODE_TYPE,
+      limit: MAX_LIMIT,
+      ...(asOf === undefined ? {} : { asOf }),
+    })
+    const edges = this.parts.sql
+      .exec<{ parent: string; child: string }>(
+        `SELECT parent, child FROM org_edges e WHERE ${validAt('e', asOf)}`,
+      )
+      .toArray()
+      .map((e) => ({ parent: e.parent, child: e.child }))
+    return { root: this.rootId(), nodes: nodes.entities, edges }
+  }
+
+  private requireNode(id: string, asOf?: number): void {
+    const node = this.get(id, asOf)
+    if (!node || node.type !== ORG_NODE_TYPE) throw notFound(id)
+  }
+
+  private nodes(ids: string[], asOf?: number): EntitySnapshot[] {
+    return ids
+      .map((id) => this.parts.snapshots.get(id, asOf))
+      .filter((s): s is EntitySnapshot => s !== undefined)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+  }
+
+  /** Star time: epoch ms, never going backwards even if the clock does. */
+  private tick(): number {
+    this.lastTime = Math.max(Date.now(), this.lastTime)
+    return this.lastTime
+  }
+
+  private ensureRoot(): void {
+    if (this.parts.sql.exec("SELECT 1 FROM meta WHERE key = 'root_id'").toArray().length > 0) return
+    const id = crypto.randomUUID()
+    this.storage.transactionSync(() => {
+      this.parts.sql.exec("INSERT INTO meta (key, value) VALUES ('root_id', ?)", id)
+      const batch = new WriteBatch(this.parts, this.tick(), {})
+      batch.apply({
+        op: 'upsert',
+        id,
+        type: ORG_NODE_TYPE,
+        value: { slug: 'root', name: 'Root', children: {} },
+      })
+      batch.finish()
+    })
+  }
+}
