@@ -21,6 +21,15 @@ export const ErrorKind = {
   danglingEdge: 'DANGLING_EDGE',
   notALeaf: 'NOT_A_LEAF',
   rootImmutable: 'ROOT_IMMUTABLE',
+  // Sync protocol.
+  outOfOrder: 'OUT_OF_ORDER',
+  unknownShape: 'UNKNOWN_SHAPE',
+  invalidParams: 'INVALID_PARAMS',
+  unknownMutator: 'UNKNOWN_MUTATOR',
+  protocolVersion: 'PROTOCOL_VERSION',
+  notConnected: 'NOT_CONNECTED',
+  unauthorized: 'UNAUTHORIZED',
+  unknownSubscription: 'UNKNOWN_SUBSCRIPTION',
   /** A malformed `where` filter: JSON-RPC -32602 (invalid params) with this kind in `data`. */
   invalidFilter: 'INVALID_FILTER',
 } as const
@@ -46,6 +55,11 @@ export const APP_ERROR_CODES = {
   [ErrorKind.notALeaf]: 1012,
   [ErrorKind.rootImmutable]: 1013,
   [ErrorKind.payloadTooLarge]: 1014,
+  [ErrorKind.unknownShape]: 1015,
+  [ErrorKind.invalidParams]: 1016,
+  [ErrorKind.unknownMutator]: 1017,
+  [ErrorKind.outOfOrder]: 1018,
+  [ErrorKind.unauthorized]: 1019,
 } as const satisfies Partial<Record<ErrorKind, number>>
 
 export type AppErrorKind = keyof typeof APP_ERROR_CODES

@@ -115,7 +115,8 @@ export function parsePath(path: string): PathSegment[] {
 }
 
 function parsePathAt(path: unknown, at: string): PathSegment[] {
-  if (typeof path !== 'string' || path === '') throw new FilterError(at, 'a field path must be a non-empty string')
+  if (typeof path !== 'string' || path === '')
+    throw new FilterError(at, 'a field path must be a non-empty string')
   if (path.length > MAX_PATH_LENGTH) {
     throw new FilterError(at, `field path is longer than ${MAX_PATH_LENGTH} characters; shorten it`)
   }
@@ -170,7 +171,8 @@ function enter(state: ParseState, at: string, depth: number): void {
 
 function parseFilterAt(input: unknown, at: string, state: ParseState, depth: number): FilterNode {
   enter(state, at, depth)
-  if (!isPlainObject(input)) throw new FilterError(at, "a filter must be an object such as { status: 'open' }")
+  if (!isPlainObject(input))
+    throw new FilterError(at, "a filter must be an object such as { status: 'open' }")
   const parts: FilterNode[] = []
   for (const key of Object.keys(input)) {
     const value = input[key]
@@ -184,7 +186,10 @@ function parseFilterAt(input: unknown, at: string, state: ParseState, depth: num
     } else if (key === '$not') {
       parts.push({ kind: 'not', node: parseFilterAt(value, here, state, depth + 1) })
     } else if (key.startsWith('$')) {
-      throw new FilterError(here, `unknown operator ${key}; a filter accepts ${LOGICAL_OPERATORS} and field paths`)
+      throw new FilterError(
+        here,
+        `unknown operator ${key}; a filter accepts ${LOGICAL_OPERATORS} and field paths`,
+      )
     } else {
       parts.push(parseField(key, value, here, state, depth + 1))
     }
@@ -196,7 +201,10 @@ function parseField(field: string, cond: unknown, at: string, state: ParseState,
   enter(state, at, depth)
   const path = parsePathAt(field, at)
   if (Array.isArray(cond)) {
-    throw new FilterError(at, 'equality against an array is not supported; use { $in: [...] } or { $eq: item }')
+    throw new FilterError(
+      at,
+      'equality against an array is not supported; use { $in: [...] } or { $eq: item }',
+    )
   }
   if (!isPlainObject(cond)) return { kind: 'eq', path, value: scalar(cond, at) }
   const keys = Object.keys(cond)
@@ -274,7 +282,8 @@ function scalar(value: unknown, at: string): FilterScalar {
     return value === 0 ? 0 : value // -0 and 0 are one JSON number
   }
   if (typeof value === 'string') {
-    if (LONE_SURROGATE.test(value)) throw new FilterError(at, 'strings must be well-formed Unicode (no lone surrogates)')
+    if (LONE_SURROGATE.test(value))
+      throw new FilterError(at, 'strings must be well-formed Unicode (no lone surrogates)')
     return value
   }
   throw new FilterError(at, 'operands must be a string, a finite number, a boolean or null')
@@ -282,7 +291,8 @@ function scalar(value: unknown, at: string): FilterScalar {
 
 function scalarList(value: unknown, at: string): FilterScalar[] {
   if (!Array.isArray(value)) throw new FilterError(at, 'needs an array of scalars such as ["a", "b"]')
-  if (value.length > MAX_IN_ITEMS) throw new FilterError(at, `has more than ${MAX_IN_ITEMS} items; split the query`)
+  if (value.length > MAX_IN_ITEMS)
+    throw new FilterError(at, `has more than ${MAX_IN_ITEMS} items; split the query`)
   return value.map((v, i) => scalar(v, `${at}[${i}]`))
 }
 
@@ -358,7 +368,8 @@ function someScalar(field: unknown, test: (candidate: unknown) => boolean): bool
 function inRange(candidate: unknown, op: RangeOperator, operand: number | string): boolean {
   let order: number
   if (typeof candidate === 'number' && typeof operand === 'number') order = candidate - operand
-  else if (typeof candidate === 'string' && typeof operand === 'string') order = compareCodePoints(candidate, operand)
+  else if (typeof candidate === 'string' && typeof operand === 'string')
+    order = compareCodePoints(candidate, operand)
   else return false
   switch (op) {
     case '$gt':

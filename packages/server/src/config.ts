@@ -1,5 +1,7 @@
 // Server configuration: the entity types of a star (validation, indexes, unique fields, references).
+import type { ArgsSchema, MutatorTx } from '@lumenize/protocol'
 import { ORG_NODE_TYPE } from '@lumenize/protocol'
+import type { ShapeDef } from './sync/shapes'
 
 /**
  * A Standard Schema v1 validator (valibot, zod, arktype... all implement it). Only synchronous
@@ -42,9 +44,38 @@ export interface EntityTypeConfig {
   attachTo?: string
 }
 
+/** A mutator as the config holds it (its args type erased). */
+export interface AnyMutatorDef {
+  args: ArgsSchema<unknown>
+  run: (tx: MutatorTx, args: never) => void
+}
+
+/** Who a connection or request acts as; returned by `authenticate`. */
+export interface AuthResult {
+  subject: string
+}
+
+/** How long the op-log keeps entries. A cookie older than what is kept gets a full re-seed. */
+export interface OpLogRetention {
+  /** Keep at least this many of the latest entries (default 100,000). */
+  keepCount?: number
+  /** Also keep entries younger than this many ms (default 7 days). */
+  keepMs?: number
+}
+
 /** The whole configuration of a star. */
 export interface LumenizeConfig {
   types: Readonly<Record<string, EntityTypeConfig>>
+  /** Named, parameterized shapes clients may subscribe to (besides the built-in `entities` and `orgTree`). */
+  shapes?: readonly ShapeDef[]
+  /** Custom mutators, shared with the client (besides the built-in upsert, patch, delete, transaction). */
+  mutators?: Readonly<Record<string, AnyMutatorDef>>
+  opLog?: OpLogRetention
+  /**
+   * Checks the token of a connection (and, later, of every HTTP call). Return null to refuse.
+   * The default accepts every token; access control comes with grants.
+   */
+  authenticate?: (token: string | undefined, star: string) => AuthResult | null
 }
 
 const FIELD_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/
@@ -77,5 +108,17 @@ export function defineConfig(config: LumenizeConfig): LumenizeConfig {
       }
     }
   }
-  return { types }
+  const shapes = config.shapes ?? []
+  const names = new Set<string>()
+  for (const shape of shapes) {
+    if (names.has(shape.name) || shape.name === 'entities' || shape.name === 'orgTree') {
+      throw new Error(`Shape "${shape.name}" is declared twice (entities and orgTree are built in)`)
+    }
+    names.add(shape.name)
+  }
+  for (const name of Object.keys(config.mutators ?? {})) {
+    if (['upsert', 'patch', 'delete', 'transaction'].includes(name))
+      throw new Error(`Mutator "${name}" is built in`)
+  }
+  return { ...config, types }
 }

@@ -1,44 +1,64 @@
-// Frames on the sync socket. JSON-RPC 2.0 frames (objects with "jsonrpc", or batches) go to the
-// same dispatcher as `POST /rpc`; `ping` is answered; anything else gets a typed error frame and
-// the socket stays open.
-import { ErrorKind, MAX_CLIENT_FRAME_BYTES } from '@lumenize/protocol'
+// Frames on the sync socket: JSON-RPC 2.0 frames (objects with "jsonrpc", or arrays) go to the
+// same dispatcher as `POST /rpc`; sync messages are parsed strictly and handed to the engine.
+// A bad frame gets a typed error frame and the socket stays open.
+import { ErrorKind, MAX_CLIENT_FRAME_BYTES, UpMessageSchema } from '@lumenize/protocol'
+import * as v from 'valibot'
 import { dispatchSync } from './rpc/jsonrpc'
 import type { RpcContext } from './rpc/methods'
 import { RPC_TABLE } from './rpc/table'
+import type { SyncEngine } from './sync/engine'
 
-function send(ws: WebSocket, frame: unknown): void {
-  ws.send(JSON.stringify(frame))
-}
-
-export function handleSocketMessage(ws: WebSocket, message: string | ArrayBuffer, rpc: RpcContext): void {
+export function handleSocketMessage(
+  ws: WebSocket,
+  message: string | ArrayBuffer,
+  rpc: RpcContext,
+  engine: SyncEngine,
+  star: string,
+): void {
   const size = typeof message === 'string' ? message.length : message.byteLength
   if (size > MAX_CLIENT_FRAME_BYTES) {
-    send(ws, {
-      type: 'error',
-      kind: ErrorKind.payloadTooLarge,
-      message: `Frame over ${MAX_CLIENT_FRAME_BYTES} bytes`,
-    })
-    return
+    return engine.error(
+      ws,
+      ErrorKind.payloadTooLarge,
+      `Frame is ${size} bytes; the limit is ${MAX_CLIENT_FRAME_BYTES}`,
+      {
+        size,
+        limit: MAX_CLIENT_FRAME_BYTES,
+      },
+    )
   }
-  if (typeof message !== 'string') {
-    send(ws, { type: 'error', kind: ErrorKind.badFrame, message: 'Binary frames are not accepted' })
-    return
-  }
+  if (typeof message !== 'string')
+    return engine.error(ws, ErrorKind.badFrame, 'Binary frames are not accepted')
   let frame: unknown
   try {
     frame = JSON.parse(message)
   } catch {
-    send(ws, { type: 'error', kind: ErrorKind.badFrame, message: 'Frame is not valid JSON' })
-    return
+    return engine.error(ws, ErrorKind.badFrame, 'Frame is not valid JSON')
   }
   if (Array.isArray(frame) || (typeof frame === 'object' && frame !== null && 'jsonrpc' in frame)) {
     const reply = dispatchSync(RPC_TABLE, frame, rpc)
     if (reply !== undefined) ws.send(reply)
     return
   }
-  if (typeof frame === 'object' && frame !== null && (frame as { type?: unknown }).type === 'ping') {
-    send(ws, { type: 'pong' })
-    return
+  const parsed = v.safeParse(UpMessageSchema, frame)
+  if (!parsed.success) {
+    const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? '(frame)'}: ${i.message}`)
+    return engine.error(ws, ErrorKind.badFrame, `Invalid frame: ${issues.join('; ')}`, { issues })
   }
-  send(ws, { type: 'error', kind: ErrorKind.badFrame, message: 'Unknown frame type' })
+  const msg = parsed.output
+  switch (msg.type) {
+    case 'connect':
+      return engine.connect(ws, msg, star)
+    case 'subscribe':
+      return engine.subscribe(ws, msg)
+    case 'unsubscribe':
+      return engine.unsubscribe(ws, msg.subId)
+    case 'push':
+      return engine.push(ws, msg)
+    case 'ping':
+      ws.send('{"type":"pong"}')
+      return
+    default:
+      return msg satisfies never
+  }
 }

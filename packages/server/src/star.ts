@@ -10,6 +10,8 @@ import type { RpcContext } from './rpc/methods'
 import { handleSocketMessage } from './socket'
 import { migrate, SCHEMA_VERSION } from './storage/schema'
 import { Store } from './storage/store'
+import { SyncEngine } from './sync/engine'
+import { ShapeRegistry } from './sync/shapes'
 
 /** The DO class's shape, for `DurableObjectNamespace<...>` typing in apps. */
 export type StarDurableObject = InstanceType<ReturnType<typeof createStarDO>>
@@ -23,13 +25,26 @@ export type StarDurableObject = InstanceType<ReturnType<typeof createStarDO>>
 export function createStarDO(config: LumenizeConfig) {
   return class StarDO extends DurableObject<Env> {
     readonly store: Store
+    readonly sync: SyncEngine
     private readonly rpc: RpcContext
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env)
       migrate(ctx.storage)
       this.store = new Store(ctx.storage, config)
-      this.rpc = { store: this.store, health: () => this.health() }
+      this.sync = new SyncEngine(
+        ctx,
+        this.store,
+        config,
+        new ShapeRegistry(config.shapes ?? [], this.store.types),
+      )
+      this.rpc = {
+        store: this.store,
+        health: () => this.health(),
+        trimOpLog: (keepLast) => this.sync.trimOpLog(keepLast),
+        restart:
+          env.LUMENIZE_TEST_HOOKS === '1' ? () => this.ctx.abort('restart requested by a test') : undefined,
+      }
       // Keep-alive pings are answered by the runtime without waking the object.
       ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
     }
@@ -64,10 +79,19 @@ export function createStarDO(config: LumenizeConfig) {
     }
 
     override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-      handleSocketMessage(ws, message, this.rpc)
+      handleSocketMessage(ws, message, this.rpc, this.sync, this.starId() ?? '')
+    }
+
+    override webSocketError(ws: WebSocket): void {
+      this.sync.close(ws)
+    }
+
+    override async alarm(): Promise<void> {
+      this.sync.trimOpLog()
     }
 
     override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+      this.sync.close(ws)
       // 1005/1006/1015 are reserved and may not be sent back; answer them with a normal close.
       const reply = code === 1005 || code === 1006 || code === 1015 ? CLOSE_CODES.normal : code
       try {
@@ -83,6 +107,7 @@ export function createStarDO(config: LumenizeConfig) {
       }
       const pair = new WebSocketPair()
       this.ctx.acceptWebSocket(pair[1])
+      this.sync.accept(pair[1])
       return new Response(null, { status: 101, webSocket: pair[0] })
     }
 

@@ -48,24 +48,25 @@ function expression(node: FilterNode, column: string, params: SqlParam[]): strin
     case 'or':
       return node.nodes.length === 0 ? '0' : join(node.nodes, ' OR ', column, params)
     case 'not':
-      return `(${expression(node.node, column, params)}) IS NOT TRUE`
+      return `((${expression(node.node, column, params)}) IS NOT TRUE)`
     case 'exists':
       return `json_type(${column}, ${pathLiteral(node.path)}) IS ${node.exists ? 'NOT NULL' : 'NULL'}`
     case 'eq':
-      return node.value === null
-        ? nullOrMissing(column, node.path)
-        : scalarMatch(column, node.path, typeOf(node.value), '= ?', [bindable(node.value)], params)
-    case 'in':
-      return inList(column, node.path, node.values, params)
-    case 'range':
+      if (node.value === null) return nullOrMissing(column, node.path)
       return scalarMatch(
         column,
         node.path,
         typeOf(node.value),
-        `${RANGE_SQL[node.op]} ?`,
-        [node.value],
+        `= ${operand(node.value)}`,
+        bindable(node.value),
         params,
       )
+    case 'in':
+      return inList(column, node.path, node.values, params)
+    case 'range': {
+      const comparison = `${RANGE_SQL[node.op]} ${operand(node.value)}`
+      return scalarMatch(column, node.path, typeOf(node.value), comparison, bindable(node.value), params)
+    }
   }
 }
 
@@ -90,7 +91,15 @@ function typeOf(value: string | number | boolean): ScalarType {
   return typeof value === 'string' ? 'string' : typeof value === 'number' ? 'number' : 'boolean'
 }
 
+// SQLite's decimal-to-double conversion is not correctly rounded at extreme exponents (it reads
+// 4.146141217930657e-260 one ulp away from JS). A stored number went through it as JSON text, so
+// a number operand is bound as JSON text and read by the same conversion: equal doubles stay equal.
+function operand(value: string | number | boolean): string {
+  return typeof value === 'number' ? "json_extract(?, '$')" : '?'
+}
+
 function bindable(value: string | number | boolean): string | number {
+  if (typeof value === 'number') return JSON.stringify(value)
   return typeof value === 'boolean' ? Number(value) : value
 }
 
@@ -101,24 +110,24 @@ function nullOrMissing(column: string, path: readonly PathSegment[]): string {
 
 /**
  * The field is a `type` scalar satisfying `comparison`, or an array with such a direct element.
- * `comparison` holds one placeholder (`= ?`, `> ?`, `IN (... ?)`); each of the two arms binds `bound`.
+ * `comparison` holds one placeholder (`= ?`, `> ?`, `IN (... ?)`), so each arm binds `operand`.
  */
-// Inside the EXISTS, a bare `value` would name json_each's own `value` column, not the row's
-// (SQLite resolves innermost first), so the row's column is lifted into `jd.doc` first.
 function scalarMatch(
   column: string,
   path: readonly PathSegment[],
   type: ScalarType,
   comparison: string,
-  bound: readonly SqlParam[],
+  operand: SqlParam,
   params: SqlParam[],
 ): string {
   const p = pathLiteral(path)
   const types = JSON_TYPES[type]
-  params.push(...bound, ...bound)
+  params.push(operand, operand)
+  // Inside the EXISTS a bare `value` would name json_each's own `value` column (SQLite resolves
+  // names innermost first), so the row's column is lifted into `jd.doc` before json_each sees it.
   return (
     `((json_extract(${column}, ${p}) ${comparison} AND json_type(${column}, ${p}) IN ${types})` +
-    ` OR (json_type(${column}, ${p}) = 'arrayx' AND EXISTS (SELECT 1 FROM (SELECT ${column} AS doc) AS jd,` +
+    ` OR (json_type(${column}, ${p}) = 'array' AND EXISTS (SELECT 1 FROM (SELECT ${column} AS doc) AS jd,` +
     ` json_each(jd.doc, ${p}) AS je WHERE je.type IN ${types} AND je.atom ${comparison})))`
   )
 }
@@ -130,14 +139,14 @@ function inList(
   path: readonly PathSegment[],
   values: readonly FilterScalar[],
   params: SqlParam[],
-) {
+): string {
   const arms: string[] = []
   if (values.includes(null)) arms.push(nullOrMissing(column, path))
   for (const type of ['string', 'number', 'boolean'] as const) {
     const items = values.filter((v): v is string | number | boolean => v !== null && typeOf(v) === type)
     if (items.length === 0) continue
-    const list = JSON.stringify(items.map(bindable))
-    arms.push(scalarMatch(column, path, type, 'IN (SELECT jq.value FROM json_each(?) AS jq)', [list], params))
+    const list = JSON.stringify(items.map((v) => (typeof v === 'boolean' ? Number(v) : v)))
+    arms.push(scalarMatch(column, path, type, 'IN (SELECT jq.value FROM json_each(?) AS jq)', list, params))
   }
   if (arms.length === 0) return '0'
   return arms.length === 1 ? (arms[0] ?? '0') : `(${arms.join(' OR ')})`

@@ -204,6 +204,17 @@ const failure = (code: number, message: string, id: unknown = 1) => ({
   id,
 })
 
+// A -32602 answer: its data names the offending param, like a failed params schema would.
+const invalid = (detail: string, path: string, id: unknown = 1) => ({
+  jsonrpc: '2.0',
+  error: {
+    code: -32602,
+    message: `Invalid params: ${detail}`,
+    data: { kind: 'VALIDATION_FAILED', issues: [{ path, message: detail }] },
+  },
+  id,
+})
+
 describe('params', () => {
   it('maps positional params to names in order, leaving missing trailing ones out', () => {
     expect(answer(request('echo', [1, 2]))).toEqual({ jsonrpc: '2.0', result: { a: 1, b: 2 }, id: 1 })
@@ -220,37 +231,31 @@ describe('params', () => {
 
   it('answers too many positional params with -32602', () => {
     expect(answer(request('echo', [1, 2, 3]))).toEqual(
-      failure(-32602, 'Invalid params: expected at most 2 positional params, got 3'),
+      invalid('expected at most 2 positional params, got 3', '2'),
     )
     expect(answer(request('get_data', [1]))).toEqual(
-      failure(-32602, 'Invalid params: expected at most 0 positional params, got 1'),
+      invalid('expected at most 0 positional params, got 1', '0'),
     )
   })
 
   it('answers a named param outside paramNames with -32602', () => {
-    expect(answer(request('echo', { a: 1, c: 3 }))).toEqual(
-      failure(-32602, "Invalid params: unknown param 'c'"),
-    )
+    expect(answer(request('echo', { a: 1, c: 3 }))).toEqual(invalid("unknown param 'c'", 'c'))
   })
 
   it('holds a method to the param style it declares', () => {
     expect(answer(request('named_only', [1]))).toEqual(
-      failure(-32602, 'Invalid params: this method takes its params by name (an object)'),
+      invalid('this method takes its params by name (an object)', ''),
     )
     expect(answer(request('named_only', { any: 1 }))).toEqual({ jsonrpc: '2.0', result: { any: 1 }, id: 1 })
     expect(answer(request('positional_only', { x: 1 }))).toEqual(
-      failure(-32602, 'Invalid params: this method takes its params by position (an array)'),
+      invalid('this method takes its params by position (an array)', ''),
     )
     expect(answer(request('positional_only', [1]))).toEqual({ jsonrpc: '2.0', result: { x: 1 }, id: 1 })
   })
 
   it('answers what validate finds with -32602, before run', () => {
-    expect(answer(request('subtract', [42, 'x']))).toEqual(
-      failure(-32602, 'Invalid params: numbers expected'),
-    )
-    expect(answer(request('subtract', { minuend: 1 }))).toEqual(
-      failure(-32602, 'Invalid params: numbers expected'),
-    )
+    expect(answer(request('subtract', [42, 'x']))).toEqual(invalid('numbers expected', ''))
+    expect(answer(request('subtract', { minuend: 1 }))).toEqual(invalid('numbers expected', ''))
   })
 
   it('answers params that are not an array or an object with -32600 (they make the request invalid)', () => {

@@ -1,6 +1,7 @@
 // Transport-free JSON-RPC 2.0 server: turns a body (one request or a batch) into the response text exactly
 // as https://www.jsonrpc.org/specification says. The Star DO feeds it HTTP bodies and WebSocket frames.
 import {
+  ErrorKind,
   isJsonRpcId,
   isJsonRpcRequest,
   JSON_RPC_ERRORS,
@@ -237,7 +238,7 @@ async function attempt<Ctx>(call: Call<Ctx>, ctx: Ctx): Promise<Outcome> {
 function invoke<Ctx>(call: Call<Ctx>, ctx: Ctx): unknown {
   const params = namedParams(call.method, call.params)
   const problem = call.method.validate?.(params)
-  if (problem !== undefined) throw invalidParams(problem)
+  if (problem !== undefined) throw invalidParams(problem, '')
   return call.method.run(params, ctx)
 }
 
@@ -249,9 +250,12 @@ function namedParams<Ctx>(
   const style = method.params ?? 'both'
   const names = method.paramNames ?? []
   if (Array.isArray(params)) {
-    if (style === 'named') throw invalidParams('this method takes its params by name (an object)')
+    if (style === 'named') throw invalidParams('this method takes its params by name (an object)', '')
     if (params.length > names.length && method.restParam === undefined) {
-      throw invalidParams(`expected at most ${names.length} positional params, got ${params.length}`)
+      throw invalidParams(
+        `expected at most ${names.length} positional params, got ${params.length}`,
+        `${names.length}`,
+      )
     }
     const named: Record<string, unknown> = {}
     names.forEach((name, i) => {
@@ -260,16 +264,20 @@ function namedParams<Ctx>(
     if (method.restParam !== undefined) named[method.restParam] = params.slice(names.length)
     return named
   }
-  if (style === 'positional') throw invalidParams('this method takes its params by position (an array)')
+  if (style === 'positional') throw invalidParams('this method takes its params by position (an array)', '')
   if (method.paramNames !== undefined) {
     const unknown = Object.keys(params).find((key) => !names.includes(key) && key !== method.restParam)
-    if (unknown !== undefined) throw invalidParams(`unknown param '${unknown}'`)
+    if (unknown !== undefined) throw invalidParams(`unknown param '${unknown}'`, unknown)
   }
   return params
 }
 
-function invalidParams(detail: string): RpcError {
-  return new RpcError(JSON_RPC_ERRORS.invalidParams, `${MESSAGES.invalidParams}: ${detail}`)
+// Every -32602 carries the same data shape as a failed params schema, so clients handle one shape.
+function invalidParams(detail: string, path: string): RpcError {
+  return new RpcError(JSON_RPC_ERRORS.invalidParams, `${MESSAGES.invalidParams}: ${detail}`, {
+    kind: ErrorKind.validation,
+    issues: [{ path, message: detail }],
+  })
 }
 
 function settle<Ctx>(call: Call<Ctx>, outcome: Outcome, options: DispatchOptions): string | undefined {

@@ -19,6 +19,9 @@ import { ParamSchemas as P } from './params'
 export interface RpcContext {
   store: Store
   health: () => StarHealth
+  trimOpLog: (keepLast?: number) => { trimmedThrough: number }
+  /** Only with LUMENIZE_TEST_HOOKS=1: resets the object, as an eviction would. */
+  restart: (() => void) | undefined
 }
 
 /** One method: its params schema (named params, in positional order) and what it does. */
@@ -52,6 +55,19 @@ function method<
 
 const one = (store: Store, op: WriteOp): EntitySnapshot => store.transact([op]).snapshots[0]!
 const node = (s: EntitySnapshot): JsonObject => s.value
+
+/** Refuses OrgTree operations on an entity of another type (a missing one is left to the write: NOT_FOUND). */
+function requireOrgNodes(store: Store, ...ids: string[]): void {
+  for (const id of ids) {
+    const n = store.get(id)
+    if (n && n.type !== ORG_NODE_TYPE) {
+      throw new LumenizeError(ErrorKind.typeMismatch, `Entity ${id} is a ${n.type}, not an OrgNode`, {
+        id,
+        type: n.type,
+      })
+    }
+  }
+}
 
 /** Every public method of the star, by JSON-RPC name. */
 export const STAR_METHODS = {
@@ -134,6 +150,7 @@ export const STAR_METHODS = {
     P.addNode,
     'EntitySnapshot (the new node)',
     (p, { store }) => {
+      requireOrgNodes(store, p.parent)
       const id = p.id ?? crypto.randomUUID()
       const value = { ...(p.fields as JsonObject | undefined), slug: p.slug, name: p.name, children: {} }
       const { snapshots } = store.transact([
@@ -147,24 +164,30 @@ export const STAR_METHODS = {
     'Adds a parent -> child edge (a node may have several parents). Cycles are refused.',
     P.addEdge,
     'EntitySnapshot (the parent)',
-    (p, { store }) =>
-      one(store, {
+    (p, { store }) => {
+      requireOrgNodes(store, p.parent)
+      return one(store, {
         op: 'patch',
         id: p.parent,
         value: { children: { [p.child]: (p.edge ?? {}) as JsonObject } },
-      }),
+      })
+    },
   ),
   'orgTree.removeEdge': method(
     "Removes a parent -> child edge; refused if it was the child's last parent.",
     P.removeEdge,
     'EntitySnapshot (the parent)',
-    (p, { store }) => one(store, { op: 'patch', id: p.parent, value: { children: { [p.child]: null } } }),
+    (p, { store }) => {
+      requireOrgNodes(store, p.parent)
+      return one(store, { op: 'patch', id: p.parent, value: { children: { [p.child]: null } } })
+    },
   ),
   'orgTree.move': method(
     'Moves a node from one parent to another atomically, keeping its edge metadata unless given.',
     P.move,
     '{ from: EntitySnapshot, to: EntitySnapshot }',
     (p, { store }) => {
+      requireOrgNodes(store, p.from, p.to)
       const from = store.get(p.from)
       const kids = from ? (node(from).children as JsonObject | undefined) : undefined
       const meta = (p.edge as JsonObject | undefined) ?? (kids?.[p.node] as JsonObject | undefined) ?? {}
@@ -180,13 +203,7 @@ export const STAR_METHODS = {
     P.deleteNode,
     'EntitySnapshot (the tombstone)',
     (p, { store }) => {
-      const n = store.get(p.id)
-      if (n && n.type !== ORG_NODE_TYPE) {
-        throw new LumenizeError(ErrorKind.typeMismatch, `Entity ${p.id} is a ${n.type}, not an OrgNode`, {
-          id: p.id,
-          type: n.type,
-        })
-      }
+      requireOrgNodes(store, p.id)
       return one(store, { op: 'delete', id: p.id })
     },
   ),
@@ -204,6 +221,23 @@ export const STAR_METHODS = {
   ),
   'star.health': method('The star id, op-log seq and open sockets.', P.none, 'StarHealth', (_p, { health }) =>
     health(),
+  ),
+  'star.trimOpLog': method(
+    'Drops op-log entries beyond retention now (or all but the last keepLast). Older cookies then re-seed.',
+    P.trim,
+    '{ trimmedThrough: number }',
+    (p, { trimOpLog }) => trimOpLog(p.keepLast),
+  ),
+  'star.restart': method(
+    'Test hook (LUMENIZE_TEST_HOOKS=1 only): resets the Durable Object, as an eviction would.',
+    P.none,
+    'null',
+    (_p, { restart }) => {
+      if (!restart)
+        throw new LumenizeError(ErrorKind.notFound, 'star.restart is only available with test hooks on', {})
+      setTimeout(restart, 0)
+      return null
+    },
   ),
   'star.types': method(
     'The entity types of this star and their indexes, unique fields and references.',

@@ -15,12 +15,17 @@ export const InstantSchema = v.union([
 const IfMatch = v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)))
 const AsOf = v.optional(InstantSchema)
 const Limit = v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000)))
-const EdgeMeta = v.optional(v.record(v.string(), v.unknown()))
+// A JSON object, never an array (valibot's record accepts arrays, which would merge as "0", "1", … keys).
+const JsonObjectParam = v.custom<Record<string, unknown>>(
+  (x) => typeof x === 'object' && x !== null && !Array.isArray(x),
+  'must be a JSON object',
+)
+const EdgeMeta = v.optional(JsonObjectParam)
 
 export const ParamSchemas = {
   get: v.strictObject({ id: EntityIdSchema, asOf: AsOf }),
   upsert: v.omit(UpsertOpSchema, ['op']),
-  patch: v.strictObject({ id: EntityIdSchema, value: v.record(v.string(), v.unknown()), ifMatch: IfMatch }),
+  patch: v.strictObject({ id: EntityIdSchema, value: JsonObjectParam, ifMatch: IfMatch }),
   delete: v.strictObject({ id: EntityIdSchema, ifMatch: IfMatch }),
   transaction: v.strictObject({ ops: v.pipe(v.array(WriteOpSchema), v.minLength(1), v.maxLength(1000)) }),
   history: v.strictObject({ id: EntityIdSchema, from: AsOf, to: AsOf }),
@@ -44,11 +49,12 @@ export const ParamSchemas = {
     slug: v.string(),
     name: v.string(),
     id: v.optional(EntityIdSchema),
-    fields: v.optional(v.record(v.string(), v.unknown())),
+    fields: v.optional(JsonObjectParam),
     edge: EdgeMeta,
   }),
   addEdge: v.strictObject({ parent: EntityIdSchema, child: EntityIdSchema, edge: EdgeMeta }),
   removeEdge: v.strictObject({ parent: EntityIdSchema, child: EntityIdSchema }),
   move: v.strictObject({ node: EntityIdSchema, from: EntityIdSchema, to: EntityIdSchema, edge: EdgeMeta }),
   deleteNode: v.strictObject({ id: EntityIdSchema }),
+  trim: v.strictObject({ keepLast: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))) }),
 } as const

@@ -47,14 +47,15 @@ export class Links {
   ) {}
 
   /** Moves an entity's current links from `before` to `after` (empty after a delete). */
-  sync(from: string, before: Link[], after: Link[], now: number): void {
+  sync(from: string, before: Link[], after: Link[], now: number, seq: number): void {
     const old = new Map(before.map((l) => [key(l), l]))
     const next = new Map(after.map((l) => [key(l), l]))
     for (const [k, l] of old) {
       if (next.has(k)) continue
       this.sql.exec(
-        `UPDATE links SET valid_to = ? WHERE from_id = ? AND to_id = ? AND field = ? AND valid_to = ${END_OF_TIME}`,
+        `UPDATE links SET valid_to = ?, to_seq = ? WHERE from_id = ? AND to_id = ? AND field = ? AND valid_to = ${END_OF_TIME}`,
         now,
+        seq,
         from,
         l.to,
         l.field,
@@ -63,12 +64,14 @@ export class Links {
     for (const [k, l] of next) {
       if (old.has(k)) continue
       this.sql.exec(
-        `INSERT INTO links (from_id, to_id, field, attach, valid_from, valid_to) VALUES (?, ?, ?, ?, ?, ${END_OF_TIME})`,
+        `INSERT INTO links (from_id, to_id, field, attach, valid_from, valid_to, from_seq)
+         VALUES (?, ?, ?, ?, ?, ${END_OF_TIME}, ?)`,
         from,
         l.to,
         l.field,
         l.attach ? 1 : 0,
         now,
+        seq,
       )
     }
   }

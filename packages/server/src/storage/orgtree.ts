@@ -46,6 +46,7 @@ export class OrgTree {
     before: string[],
     after: string[],
     now: number,
+    seq: number,
   ): { added: string[]; removed: string[] } {
     const old = new Set(before)
     const next = new Set(after)
@@ -53,18 +54,20 @@ export class OrgTree {
     const added = after.filter((c) => !old.has(c))
     for (const child of removed) {
       this.sql.exec(
-        `UPDATE org_edges SET valid_to = ? WHERE parent = ? AND child = ? AND valid_to = ${END_OF_TIME}`,
+        `UPDATE org_edges SET valid_to = ?, to_seq = ? WHERE parent = ? AND child = ? AND valid_to = ${END_OF_TIME}`,
         now,
+        seq,
         parent,
         child,
       )
     }
     for (const child of added) {
       this.sql.exec(
-        `INSERT INTO org_edges (parent, child, valid_from, valid_to) VALUES (?, ?, ?, ${END_OF_TIME})`,
+        `INSERT INTO org_edges (parent, child, valid_from, valid_to, from_seq) VALUES (?, ?, ?, ${END_OF_TIME}, ?)`,
         parent,
         child,
         now,
+        seq,
       )
     }
     return { added, removed }

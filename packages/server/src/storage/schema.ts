@@ -15,6 +15,8 @@ const MIGRATIONS: readonly string[] = [
      mutation_id INTEGER
    );`,
   // 2: temporal entities, OrgTree edges and links (references and attachments), all valid-time.
+  //    Edges and links also carry the op-log seqs that opened and closed them, so the exact state
+  //    at any cookie can be rebuilt (writes in one millisecond are told apart by seq).
   `CREATE TABLE snapshots (
      id TEXT NOT NULL,
      version INTEGER NOT NULL,
@@ -40,7 +42,9 @@ const MIGRATIONS: readonly string[] = [
      parent TEXT NOT NULL,
      child TEXT NOT NULL,
      valid_from INTEGER NOT NULL,
-     valid_to INTEGER NOT NULL
+     valid_to INTEGER NOT NULL,
+     from_seq INTEGER NOT NULL,
+     to_seq INTEGER
    );
    CREATE INDEX org_edges_parent ON org_edges (parent, valid_to);
    CREATE INDEX org_edges_child ON org_edges (child, valid_to);
@@ -50,10 +54,31 @@ const MIGRATIONS: readonly string[] = [
      field TEXT NOT NULL,
      attach INTEGER NOT NULL,
      valid_from INTEGER NOT NULL,
-     valid_to INTEGER NOT NULL
+     valid_to INTEGER NOT NULL,
+     from_seq INTEGER NOT NULL,
+     to_seq INTEGER
    );
    CREATE INDEX links_to ON links (to_id, valid_to);
-   CREATE INDEX links_from ON links (from_id, valid_to);`,
+   CREATE INDEX links_from ON links (from_id, valid_to);
+   CREATE INDEX org_edges_from_seq ON org_edges (from_seq);
+   CREATE INDEX org_edges_to_seq ON org_edges (to_seq);`,
+  // 3: sync: each client's watermark (last applied mutation id) and the subscriptions of each
+  //    socket, so both survive hibernation.
+  `CREATE TABLE clients (
+     client_id TEXT PRIMARY KEY,
+     client_group_id TEXT NOT NULL,
+     last_mutation_id INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE subscriptions (
+     socket_id TEXT NOT NULL,
+     sub_id TEXT NOT NULL,
+     shape TEXT NOT NULL,
+     params TEXT NOT NULL,
+     shape_key TEXT NOT NULL,
+     PRIMARY KEY (socket_id, sub_id)
+   );
+   CREATE INDEX subscriptions_key ON subscriptions (shape_key);`,
 ]
 
 /** The schema version this code writes. */

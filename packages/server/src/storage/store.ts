@@ -30,6 +30,8 @@ export interface StoreParts {
 
 export interface QueryOptions {
   type?: string
+  /** Several types (a shape's type set); combined with `type` when both are given. */
+  types?: readonly string[]
   where?: Filter
   /** Only entities attached to this OrgTree node or below it (and the OrgNodes of that subtree). */
   under?: string
@@ -63,6 +65,9 @@ export interface TransactResult {
 export class Store {
   private readonly parts: StoreParts
   private lastTime: number
+
+  /** Called after every committed transaction (the sync engine schedules pokes from it). */
+  onCommit: ((result: TransactResult) => void) | undefined
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -98,12 +103,35 @@ export class Store {
 
   /** Applies the ops atomically: every op commits, or none does and the error says why. */
   transact(ops: readonly WriteOp[], ctx: WriteContext = {}): TransactResult {
-    return this.storage.transactionSync(() => {
+    const result = this.storage.transactionSync(() => {
       const batch = new WriteBatch(this.parts, this.tick(), ctx)
       const snapshots = ops.map((op) => batch.apply(op))
       batch.finish()
       return { snapshots, changes: batch.changes }
     })
+    this.onCommit?.(result)
+    return result
+  }
+
+  /**
+   * Runs `fn` against a write batch inside one SQLite transaction (for mutators). `extra` runs in
+   * the same transaction after the batch is checked, e.g. to advance a client's watermark.
+   */
+  runInTransaction(ctx: WriteContext, fn: (batch: WriteBatch) => void, extra: () => void): TransactResult {
+    const result = this.storage.transactionSync(() => {
+      const batch = new WriteBatch(this.parts, this.tick(), ctx)
+      fn(batch)
+      batch.finish()
+      extra()
+      return { snapshots: batch.changes.map((c) => c.after), changes: batch.changes }
+    })
+    if (result.changes.length > 0) this.onCommit?.(result)
+    return result
+  }
+
+  /** The SQL handle, for modules that keep their own tables (sync sessions). */
+  get sql(): SqlStorage {
+    return this.parts.sql
   }
 
   get(id: string, asOf?: number): EntitySnapshot | null {
@@ -116,15 +144,31 @@ export class Store {
   }
 
   query(options: QueryOptions): QueryResult {
-    const { type, where, under, asOf } = options
     const limit = Math.min(options.limit ?? DEFAULT_LIMIT, MAX_LIMIT)
+    const rows = this.select(options, limit + 1, options.offset ?? 0).toArray()
+    const hasMore = rows.length > limit
+    return { entities: rows.slice(0, limit).map(toSnapshot), hasMore }
+  }
+
+  /** Every current entity matching a shape's parts, streamed from SQLite (for seeds). */
+  *scan(options: Pick<QueryOptions, 'types' | 'where' | 'under'>): Generator<EntitySnapshot> {
+    for (const row of this.select(options, -1, 0)) yield toSnapshot(row)
+  }
+
+  private select(options: QueryOptions, limit: number, offset: number): SqlStorageCursor<SnapshotRow> {
+    const { where, under, asOf } = options
+    const types = options.type !== undefined ? [options.type, ...(options.types ?? [])] : options.types
     const params: Array<string | number | null> = []
     const conditions = [validAt('s', asOf), 's.deleted = 0']
     let cte = ''
-    if (type !== undefined) {
-      this.parts.types.get(type)
-      // The type is a declared name (letters, digits, _), inlined so partial indexes apply.
-      conditions.push(`s.type = '${type}'`)
+    if (types !== undefined) {
+      for (const t of types) this.parts.types.get(t)
+      // Types are declared names (letters, digits, _), inlined so partial indexes apply.
+      conditions.push(
+        types.length === 1
+          ? `s.type = '${types[0]}'`
+          : `s.type IN (${types.map((t) => `'${t}'`).join(', ')})`,
+      )
     }
     if (under !== undefined) {
       const node = this.get(under, asOf)
@@ -156,15 +200,11 @@ export class Store {
       return `${column} ${direction === 'desc' ? 'DESC' : 'ASC'}`
     })
     order.push('s.id ASC')
-    const rows = this.parts.sql
-      .exec<SnapshotRow>(
-        `${cte} SELECT ${SNAPSHOT_COLUMNS} FROM snapshots s WHERE ${conditions.join(' AND ')}
-         ORDER BY ${order.join(', ')} LIMIT ${limit + 1} OFFSET ${options.offset ?? 0}`,
-        ...params,
-      )
-      .toArray()
-    const hasMore = rows.length > limit
-    return { entities: rows.slice(0, limit).map(toSnapshot), hasMore }
+    return this.parts.sql.exec<SnapshotRow>(
+      `${cte} SELECT ${SNAPSHOT_COLUMNS} FROM snapshots s WHERE ${conditions.join(' AND ')}
+       ORDER BY ${order.join(', ')} LIMIT ${limit} OFFSET ${offset}`,
+      ...params,
+    )
   }
 
   /** Every committed change with `from <= at < to`, in commit order. */

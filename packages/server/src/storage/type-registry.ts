@@ -90,7 +90,8 @@ export class TypeRegistry {
   validate(type: string, value: JsonObject): JsonObject {
     const t = this.get(type)
     checkShape(value, 0, '$')
-    const size = JSON.stringify(value).length
+    // Bytes of UTF-8, not UTF-16 characters: the limit keeps an entity within a frame.
+    const size = new TextEncoder().encode(JSON.stringify(value)).byteLength
     if (size > MAX_VALUE_BYTES) {
       throw new LumenizeError(
         ErrorKind.payloadTooLarge,

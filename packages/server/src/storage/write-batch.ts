@@ -197,10 +197,10 @@ export class WriteBatch {
     )
     const t = types.get(type)
     const before = cur && !cur.deleted ? linksOf(t, cur.value) : []
-    links.sync(id, before, deleted ? [] : linksOf(t, value), this.now)
+    links.sync(id, before, deleted ? [] : linksOf(t, value), this.now, seq)
     if (type === ORG_NODE_TYPE) {
       const was = cur && !cur.deleted ? childIds(cur.value) : []
-      const { added, removed } = orgTree.syncEdges(id, was, deleted ? [] : childIds(value), this.now)
+      const { added, removed } = orgTree.syncEdges(id, was, deleted ? [] : childIds(value), this.now, seq)
       for (const child of added) this.addedEdges.push([id, child])
       for (const child of removed) this.nodesToCheck.add(child)
       this.nodesToCheck.add(id)

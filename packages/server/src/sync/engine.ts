@@ -1,0 +1,343 @@
+// The sync engine of a star: connect, subscribe (seed or resume), push with watermarks, and
+// pokes after commits. Commits made before a flush runs coalesce into one poke.
+import {
+  type Connect,
+  type DownMessage,
+  ErrorKind,
+  MIN_SUPPORTED_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  type Push,
+  type Subscribe,
+} from '@lumenize/protocol'
+import type { LumenizeConfig } from '../config'
+import { LumenizeError } from '../errors'
+import type { Store } from '../storage/store'
+import { diffShapes, project } from './diff'
+import { type Chunk, chunk, pokeEnd, pokePart, pokeStart } from './frames'
+import { Mutators, serverTx } from './mutators'
+import { type Attachment, attachmentOf, Sessions } from './sessions'
+import type { ResolvedShape, ShapeRegistry } from './shapes'
+import { StateAt } from './state-at'
+
+const DAY = 86_400_000
+
+export class SyncEngine {
+  readonly sessions: Sessions
+  private readonly mutators: Mutators
+  private pokedSeq: number
+  private flushTimer: ReturnType<typeof setTimeout> | undefined
+  /** Watermarks advanced since the last poke, by client: sent in the next poke's pokeEnd. */
+  private readonly lmidChanges = new Map<string, { gid: string; lmid: number }>()
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly store: Store,
+    private readonly config: LumenizeConfig,
+    private readonly shapes: ShapeRegistry,
+  ) {
+    this.sessions = new Sessions(ctx, store.sql, shapes)
+    this.mutators = new Mutators(config.mutators)
+    this.pokedSeq = this.meta('poked_seq') ?? store.seq()
+    store.onCommit = () => this.scheduleFlush()
+    // A commit whose poke did not go out (the object was reset in between) is poked now.
+    if (this.pokedSeq < store.seq()) this.scheduleFlush()
+  }
+
+  /** A new socket: give it an id that survives hibernation. */
+  accept(ws: WebSocket): void {
+    const sid = crypto.randomUUID()
+    ws.serializeAttachment({ sid } satisfies Attachment)
+    this.sessions.trackSocket(ws, sid)
+  }
+
+  close(ws: WebSocket): void {
+    const a = attachmentOf(ws)
+    if (a) this.sessions.dropSocket(a.sid)
+  }
+
+  connect(ws: WebSocket, msg: Connect, star: string): void {
+    const a = attachmentOf(ws)
+    if (!a) return
+    if (a.cid) return this.error(ws, ErrorKind.badFrame, 'This socket is already connected; open a new one')
+    if (msg.protocolVersion < MIN_SUPPORTED_PROTOCOL_VERSION || msg.protocolVersion > PROTOCOL_VERSION) {
+      this.error(
+        ws,
+        ErrorKind.protocolVersion,
+        `Protocol version ${msg.protocolVersion} is not supported: this server speaks ${MIN_SUPPORTED_PROTOCOL_VERSION}..${PROTOCOL_VERSION}`,
+        { supported: [MIN_SUPPORTED_PROTOCOL_VERSION, PROTOCOL_VERSION] },
+      )
+      ws.close(4426, 'protocol version')
+      return
+    }
+    const auth = (this.config.authenticate ?? (() => ({ subject: 'anonymous' })))(msg.token, star)
+    if (!auth) {
+      this.error(ws, ErrorKind.unauthorized, 'The token was refused')
+      ws.close(4401, 'unauthorized')
+      return
+    }
+    const known = this.sessions.watermark(msg.clientId)
+    if (known && known.gid !== msg.clientGroupId) {
+      return this.error(ws, ErrorKind.badFrame, `Client ${msg.clientId} belongs to another client group`)
+    }
+    ws.serializeAttachment({
+      ...a,
+      cid: msg.clientId,
+      gid: msg.clientGroupId,
+      subject: auth.subject,
+    } satisfies Attachment)
+    this.send(ws, {
+      type: 'connected',
+      protocolVersion: PROTOCOL_VERSION,
+      watermark: known?.lmid ?? 0,
+      cookie: this.store.seq(),
+    })
+  }
+
+  subscribe(ws: WebSocket, msg: Subscribe): void {
+    const a = this.connected(ws)
+    if (!a) return
+    let shape: ResolvedShape
+    try {
+      shape = this.shapes.resolve(msg.shape, msg.params ?? {})
+    } catch (err) {
+      if (err instanceof LumenizeError)
+        return this.error(ws, err.kind, err.message, { ...err.details, subId: msg.subId })
+      throw err
+    }
+    // Deliver pending pokes first, so every subscription of a socket is at the same cookie.
+    this.flush()
+    const cookie = this.store.seq()
+    const resumable = msg.cookie !== undefined && msg.cookie <= cookie && msg.cookie >= this.trimmedThrough()
+    if (resumable && msg.cookie !== undefined) {
+      const diff = diffShapes([shape], msg.cookie, cookie, new StateAt(this.store.sql), this.store.types).get(
+        shape.key,
+      )
+      this.sendPoke(
+        ws,
+        `r${cookie}-${msg.subId}`,
+        msg.cookie,
+        cookie,
+        msg.subId,
+        chunk(diff?.puts ?? [], diff?.dels),
+        false,
+      )
+    } else {
+      this.sendPoke(ws, `s${cookie}-${msg.subId}`, 0, cookie, msg.subId, chunk(this.seedRows(shape)), true)
+    }
+    this.sessions.subscribe(a.sid, msg.subId, shape)
+  }
+
+  unsubscribe(ws: WebSocket, subId: string): void {
+    const a = this.connected(ws)
+    if (!a) return
+    if (!this.sessions.unsubscribe(a.sid, subId)) {
+      this.error(ws, ErrorKind.unknownSubscription, `No subscription "${subId}" on this socket`, { subId })
+    }
+  }
+
+  /** Applies pushed mutations in order, exactly once per (client, id). */
+  push(ws: WebSocket, msg: Push): void {
+    const a = this.connected(ws)
+    if (!a?.gid) return
+    const gid = a.gid
+    const known = this.sessions.watermark(msg.clientId)
+    if (known && known.gid !== gid) {
+      return this.error(ws, ErrorKind.badFrame, `Client ${msg.clientId} belongs to another client group`)
+    }
+    let watermark = known?.lmid ?? 0
+    for (const m of msg.mutations) {
+      if (m.id <= watermark) continue
+      if (m.id > watermark + 1) {
+        this.error(
+          ws,
+          ErrorKind.outOfOrder,
+          `Mutation ${m.id} of ${msg.clientId} skips ${watermark + 1}: resend from there`,
+          {
+            clientId: msg.clientId,
+            watermark,
+            id: m.id,
+          },
+        )
+        break
+      }
+      const ctx = { clientId: msg.clientId, mutationId: m.id }
+      try {
+        const run = this.mutators.prepare(m.name, m.args)
+        this.store.runInTransaction(
+          ctx,
+          (batch) => run(serverTx(this.store, batch)),
+          () => this.sessions.setWatermark(msg.clientId, gid, m.id),
+        )
+      } catch (err) {
+        // The effect rolled back; the id is still consumed so the client can drop it and go on.
+        this.ctx.storage.transactionSync(() => this.sessions.setWatermark(msg.clientId, gid, m.id))
+        const e =
+          err instanceof LumenizeError
+            ? { kind: err.kind, message: err.message, details: err.details }
+            : { kind: ErrorKind.internal, message: 'The mutator failed on the server' }
+        if (!(err instanceof LumenizeError)) console.error(`mutator ${m.name} failed`, err)
+        this.send(ws, { type: 'mutationError', clientId: msg.clientId, id: m.id, error: e })
+      }
+      watermark = m.id
+      this.lmidChanges.set(msg.clientId, { gid, lmid: m.id })
+    }
+    this.scheduleFlush()
+  }
+
+  scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => this.flush(), 0)
+  }
+
+  /** Sends every subscriber the diff of the commits since the last poke, as one poke per socket. */
+  flush(): void {
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    const from = this.pokedSeq
+    const to = this.store.seq()
+    if (to === from && this.lmidChanges.size === 0) return
+    const subscribed = this.sessions.subscribed()
+    const diffs = diffShapes(
+      [...subscribed.values()].map((e) => e.shape),
+      from,
+      to,
+      new StateAt(this.store.sql),
+      this.store.types,
+    )
+    const parts = new Map<string, Array<{ subId: string; chunks: Chunk[] }>>()
+    for (const [key, diff] of diffs) {
+      const chunks = chunk(diff.puts, diff.dels)
+      for (const [sid, subIds] of subscribed.get(key)?.subs ?? []) {
+        let list = parts.get(sid)
+        if (!list) parts.set(sid, (list = []))
+        for (const subId of subIds) list.push({ subId, chunks })
+      }
+    }
+    const lmidsByGroup = new Map<string, Record<string, number>>()
+    for (const [cid, { gid, lmid }] of this.lmidChanges) {
+      const g = lmidsByGroup.get(gid) ?? {}
+      g[cid] = lmid
+      lmidsByGroup.set(gid, g)
+    }
+    const pokeId = `p${to}`
+    for (const [sid, ws] of this.sessions.openSockets()) {
+      const list = parts.get(sid)
+      const gid = attachmentOf(ws)?.gid
+      const lmids = gid === undefined ? undefined : lmidsByGroup.get(gid)
+      if (!list && !lmids) continue
+      const frames = [pokeStart(pokeId, from, to)]
+      for (const { subId, chunks } of list ?? [])
+        for (const c of chunks) frames.push(pokePart(pokeId, subId, c, false))
+      frames.push(pokeEnd(pokeId, to, lmids ?? {}))
+      this.sendRaw(ws, frames)
+    }
+    this.lmidChanges.clear()
+    this.pokedSeq = to
+    this.setMeta('poked_seq', to)
+    this.maybeScheduleTrim()
+  }
+
+  /** Drops op-log entries beyond retention; older cookies are re-seeded from then on. */
+  trimOpLog(keepLast?: number): { trimmedThrough: number } {
+    this.flush()
+    const seq = this.store.seq()
+    const keepCount = keepLast ?? this.config.opLog?.keepCount ?? 100_000
+    let cut = seq - keepCount
+    if (keepLast === undefined) {
+      const keepMs = this.config.opLog?.keepMs ?? 7 * DAY
+      const old = this.store.sql
+        .exec<{ s: number | null }>('SELECT max(seq) AS s FROM op_log WHERE at < ?', Date.now() - keepMs)
+        .one().s
+      cut = Math.min(cut, old ?? 0)
+    }
+    if (cut <= this.trimmedThrough()) return { trimmedThrough: this.trimmedThrough() }
+    // Live sockets are current: move their cookies up so a quiet subscription is not re-seeded later.
+    for (const [, ws] of this.sessions.openSockets()) {
+      if (attachmentOf(ws)?.cid)
+        this.sendRaw(ws, [pokeStart(`t${seq}`, seq, seq), pokeEnd(`t${seq}`, seq, {})])
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.store.sql.exec('DELETE FROM op_log WHERE seq <= ?', cut)
+      this.setMeta('trimmed_through', cut)
+    })
+    return { trimmedThrough: cut }
+  }
+
+  /** Cookies at or above this can resume from the op-log. */
+  trimmedThrough(): number {
+    return this.meta('trimmed_through') ?? 0
+  }
+
+  error(ws: WebSocket, kind: ErrorKind, message: string, details?: Record<string, unknown>): void {
+    this.send(ws, details ? { type: 'error', kind, message, details } : { type: 'error', kind, message })
+  }
+
+  private maybeScheduleTrim(): void {
+    const keepCount = this.config.opLog?.keepCount ?? 100_000
+    if (this.store.seq() - this.trimmedThrough() > keepCount * 1.1) {
+      void this.ctx.storage.getAlarm().then((t) => {
+        if (t === null) void this.ctx.storage.setAlarm(Date.now() + 1000)
+      })
+    }
+  }
+
+  private *seedRows(shape: ResolvedShape) {
+    const { types, where, under } = shape.spec
+    if (under !== undefined && !this.store.get(under)) return
+    for (const row of this.store.scan({
+      ...(types === undefined ? {} : { types }),
+      ...(where === undefined ? {} : { where }),
+      ...(under === undefined ? {} : { under }),
+    })) {
+      yield project(shape, row)
+    }
+  }
+
+  private sendPoke(
+    ws: WebSocket,
+    pokeId: string,
+    base: number,
+    cookie: number,
+    subId: string,
+    chunks: Iterable<Chunk>,
+    truncate: boolean,
+  ): void {
+    const frames = [pokeStart(pokeId, base, cookie)]
+    let first = true
+    for (const c of chunks) {
+      frames.push(pokePart(pokeId, subId, c, truncate && first))
+      first = false
+    }
+    frames.push(pokeEnd(pokeId, cookie, {}))
+    this.sendRaw(ws, frames)
+  }
+
+  private connected(ws: WebSocket): Attachment | undefined {
+    const a = attachmentOf(ws)
+    if (a?.cid) return a
+    this.error(ws, ErrorKind.notConnected, 'Send connect first')
+    return undefined
+  }
+
+  private send(ws: WebSocket, msg: DownMessage): void {
+    this.sendRaw(ws, [JSON.stringify(msg)])
+  }
+
+  private sendRaw(ws: WebSocket, frames: readonly string[]): void {
+    try {
+      for (const f of frames) ws.send(f)
+    } catch {
+      // The socket closed under us; its close handler cleans up.
+    }
+  }
+
+  private meta(key: string): number | undefined {
+    const row = this.store.sql
+      .exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)
+      .toArray()[0]
+    return row ? Number(row.value) : undefined
+  }
+
+  private setMeta(key: string, value: number): void {
+    this.store.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, String(value))
+  }
+}
