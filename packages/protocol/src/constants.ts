@@ -24,7 +24,7 @@ export const CLOSE_CODES = {
 } as const
 
 /** The largest frame a client may send on the sync socket, in bytes. */
-export const MAX_CLIENT_FRAME_BYTES = 1_000_000
+export const MAX_CLIENT_FRAME_BYTES = 512 * 1024
 
 /** The largest HTTP body the JSON-RPC endpoint accepts, in bytes. */
 export const MAX_RPC_BODY_BYTES = 1_000_000

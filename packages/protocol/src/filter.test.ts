@@ -8,6 +8,7 @@ import {
   MAX_FILTER_DEPTH,
   parseFilter,
   parsePath,
+  sqliteNumber,
   validateFilter,
 } from './filter'
 
@@ -158,6 +159,22 @@ describe('compareCodePoints', () => {
     expect(compareCodePoints('B', 'a')).toBeLessThan(0)
     expect(compareCodePoints('é', 'é')).toBe(0)
     expect(compareCodePoints('a\u0000', 'a')).toBeGreaterThan(0)
+  })
+})
+
+describe('sqliteNumber', () => {
+  it('is the number itself for integers and most decimals', () => {
+    for (const n of [0, 1, -1, 42, 2 ** 53, -(2 ** 53), 0.1, 0.3, 1.5, -2.5, 1e-7, 123.456, 1e21, 5e-324]) {
+      expect(sqliteNumber(n)).toBe(n)
+    }
+    expect(Object.is(sqliteNumber(-0), 0)).toBe(true)
+  })
+
+  it('reproduces where SQLite reads a decimal off the nearest double (seen on workerd)', () => {
+    expect(sqliteNumber(4.146141217930657e-260)).not.toBe(4.146141217930657e-260)
+    expect(sqliteNumber(1.432515540016191e-90)).toBe(sqliteNumber(1.4325155400161912e-90))
+    // So the predicate finds 1.4325155400161912e-90 equal to its neighbour, as SQL does.
+    expect(compilePredicate({ a: 1.432515540016191e-90 })({ a: 1.4325155400161912e-90 })).toBe(true)
   })
 })
 

@@ -11,7 +11,8 @@
  *   starts with a key. Walking a key through anything but an object, or an index through anything
  *   but an array, finds nothing: the field is absent. Arrays are not traversed in the middle of
  *   a path (`a.b` does not look inside an array `a`); objects with digit keys are unreachable.
- * - Types never cross: `1` never equals `true` or `'1'`. Numbers compare numerically (`-0` equals `0`).
+ * - Types never cross: `1` never equals `true` or `'1'`. Numbers compare numerically (`-0` equals
+ *   `0`), as SQLite reads their JSON text: see sqliteNumber for the rare decimals it reads one ulp off.
  * - `{ f: x }` is `{ f: { $eq: x } }`. `$eq: x` (x not null) matches when the field is x, or is an
  *   array with x as a direct element. `$eq: null` matches when the field is null or absent (an array
  *   containing null does not match).
@@ -115,8 +116,9 @@ export function parsePath(path: string): PathSegment[] {
 }
 
 function parsePathAt(path: unknown, at: string): PathSegment[] {
-  if (typeof path !== 'string' || path === '')
+  if (typeof path !== 'string' || path === '') {
     throw new FilterError(at, 'a field path must be a non-empty string')
+  }
   if (path.length > MAX_PATH_LENGTH) {
     throw new FilterError(at, `field path is longer than ${MAX_PATH_LENGTH} characters; shorten it`)
   }
@@ -171,8 +173,9 @@ function enter(state: ParseState, at: string, depth: number): void {
 
 function parseFilterAt(input: unknown, at: string, state: ParseState, depth: number): FilterNode {
   enter(state, at, depth)
-  if (!isPlainObject(input))
+  if (!isPlainObject(input)) {
     throw new FilterError(at, "a filter must be an object such as { status: 'open' }")
+  }
   const parts: FilterNode[] = []
   for (const key of Object.keys(input)) {
     const value = input[key]
@@ -282,8 +285,9 @@ function scalar(value: unknown, at: string): FilterScalar {
     return value === 0 ? 0 : value // -0 and 0 are one JSON number
   }
   if (typeof value === 'string') {
-    if (LONE_SURROGATE.test(value))
+    if (LONE_SURROGATE.test(value)) {
       throw new FilterError(at, 'strings must be well-formed Unicode (no lone surrogates)')
+    }
     return value
   }
   throw new FilterError(at, 'operands must be a string, a finite number, a boolean or null')
@@ -291,8 +295,9 @@ function scalar(value: unknown, at: string): FilterScalar {
 
 function scalarList(value: unknown, at: string): FilterScalar[] {
   if (!Array.isArray(value)) throw new FilterError(at, 'needs an array of scalars such as ["a", "b"]')
-  if (value.length > MAX_IN_ITEMS)
+  if (value.length > MAX_IN_ITEMS) {
     throw new FilterError(at, `has more than ${MAX_IN_ITEMS} items; split the query`)
+  }
   return value.map((v, i) => scalar(v, `${at}[${i}]`))
 }
 
@@ -343,19 +348,24 @@ function predicate(node: FilterNode): Predicate {
     case 'in':
       return inPredicate(node.path, node.values)
     case 'range': {
-      const { path, op, value } = node
-      return (v) => someScalar(resolve(v, path), (c) => inRange(c, op, value))
+      const { path, op } = node
+      const operand = typeof node.value === 'number' ? sqliteNumber(node.value) : node.value
+      return (v) => someScalar(resolve(v, path), (c) => inRange(c, op, operand))
     }
   }
 }
 
 function inPredicate(path: readonly PathSegment[], values: readonly FilterScalar[]): Predicate {
   const matchesNull = values.includes(null)
-  const wanted = values.filter((x) => x !== null)
+  // Strict equality keeps types apart; numbers compare as SQLite reads them (see sqliteNumber).
+  const wanted = values.flatMap((x) => (x === null ? [] : [typeof x === 'number' ? sqliteNumber(x) : x]))
   return (v) => {
     const field = resolve(v, path)
     if (matchesNull && (field === MISSING || field === null)) return true
-    return someScalar(field, (c) => wanted.some((x) => typeof c === typeof x && c === x))
+    return someScalar(field, (c) => {
+      const candidate = typeof c === 'number' ? sqliteNumber(c) : c
+      return wanted.some((x) => x === candidate)
+    })
   }
 }
 
@@ -367,10 +377,14 @@ function someScalar(field: unknown, test: (candidate: unknown) => boolean): bool
 
 function inRange(candidate: unknown, op: RangeOperator, operand: number | string): boolean {
   let order: number
-  if (typeof candidate === 'number' && typeof operand === 'number') order = candidate - operand
-  else if (typeof candidate === 'string' && typeof operand === 'string')
+  if (typeof candidate === 'number' && typeof operand === 'number') {
+    const n = sqliteNumber(candidate)
+    order = n < operand ? -1 : n > operand ? 1 : 0
+  } else if (typeof candidate === 'string' && typeof operand === 'string') {
     order = compareCodePoints(candidate, operand)
-  else return false
+  } else {
+    return false
+  }
   switch (op) {
     case '$gt':
       return order > 0
@@ -414,4 +428,123 @@ function resolve(root: unknown, path: readonly PathSegment[]): unknown {
     if (current === undefined) return MISSING
   }
   return current
+}
+
+/**
+ * The double that SQLite reads from a number's JSON text. SQLite 3.47's text-to-double conversion
+ * (sqlite3AtoF, double-double arithmetic) is not correctly rounded: it reads
+ * 4.146141217930657e-260 one ulp off, and reads the neighbours 1.432515540016191e-90 and
+ * 1.4325155400161912e-90 as one double. Stored numbers compare as SQLite reads them, so the
+ * predicate reads them the same way; for almost every number this is the number itself.
+ */
+export function sqliteNumber(value: number): number {
+  if (Number.isSafeInteger(value)) return value === 0 ? 0 : value
+  const text = JSON.stringify(value)
+  // JSON integers that fit in 64 bits are read exactly, as SQLite integers.
+  if (INTEGER_TEXT.test(text) && Math.abs(value) < 2 ** 63) return value === 0 ? 0 : value
+  return sqliteAtoF(text)
+}
+
+const INTEGER_TEXT = /^-?[0-9]+$/
+const U64_MAX = (1n << 64n) - 1n
+const SIGNIFICAND_LIMIT = (U64_MAX - 9n) / 10n
+const NORMALIZE_LIMIT = (U64_MAX - 0x7ffn) / 10n
+
+/**
+ * A port of sqlite3AtoF (SQLite 3.47, src/util.c) for the number syntax JSON.stringify writes.
+ * Its constants are SQLite's, written in their shortest form (the same doubles).
+ */
+function sqliteAtoF(text: string): number {
+  let i = 0
+  const digit = (): number => {
+    const c = text.charCodeAt(i)
+    return c >= 48 && c <= 57 ? c - 48 : -1
+  }
+  let sign = 1
+  if (text[i] === '-') {
+    sign = -1
+    i++
+  }
+  let s = 0n
+  let d = 0
+  for (let c = digit(); c >= 0; c = digit()) {
+    s = s * 10n + BigInt(c)
+    i++
+    if (s >= SIGNIFICAND_LIMIT) {
+      for (; digit() >= 0; i++) d++
+    }
+  }
+  if (text[i] === '.') {
+    i++
+    for (let c = digit(); c >= 0; c = digit()) {
+      if (s < SIGNIFICAND_LIMIT) {
+        s = s * 10n + BigInt(c)
+        d--
+      }
+      i++
+    }
+  }
+  let e = 0
+  let exponentSign = 1
+  if (text[i] === 'e' || text[i] === 'E') {
+    i++
+    if (text[i] === '-') exponentSign = -1
+    if (text[i] === '-' || text[i] === '+') i++
+    for (let c = digit(); c >= 0; c = digit()) {
+      e = e < 10000 ? e * 10 + c : 10000
+      i++
+    }
+  }
+  if (s === 0n) return sign < 0 ? -0 : 0
+  e = e * exponentSign + d
+  while (e > 0 && s < NORMALIZE_LIMIT) {
+    s *= 10n
+    e--
+  }
+  while (e < 0 && s % 10n === 0n) {
+    s /= 10n
+    e++
+  }
+  const rr: [number, number] = [Number(s), 0]
+  if (rr[0] <= 2 ** 64 - 2048) {
+    const s2 = BigInt(rr[0])
+    rr[1] = s >= s2 ? Number(s - s2) : -Number(s2 - s)
+  }
+  if (e > 0) {
+    for (; e >= 100; e -= 100) dekkerMul2(rr, 1.0e100, -1.5902891109759918e83)
+    for (; e >= 10; e -= 10) dekkerMul2(rr, 1.0e10, 0.0)
+    for (; e >= 1; e -= 1) dekkerMul2(rr, 1.0e1, 0.0)
+  } else {
+    for (; e <= -100; e += 100) dekkerMul2(rr, 1.0e-100, -1.9991899802602883e-117)
+    for (; e <= -10; e += 10) dekkerMul2(rr, 1.0e-10, -3.643219731549774e-27)
+    for (; e <= -1; e += 1) dekkerMul2(rr, 1.0e-1, -5.551115123125783e-18)
+  }
+  let result = rr[0] + rr[1]
+  if (Number.isNaN(result)) result = Number.POSITIVE_INFINITY
+  return sign < 0 ? -result : result
+}
+
+const bits = new DataView(new ArrayBuffer(8))
+
+/** Clears the low 26 bits of a double's significand (Dekker's split). */
+function highHalf(x: number): number {
+  bits.setFloat64(0, x)
+  bits.setUint32(4, bits.getUint32(4) & 0xfc000000)
+  return bits.getFloat64(0)
+}
+
+/** x = x * (y + yy) in double-double arithmetic, operation for operation as SQLite does it. */
+function dekkerMul2(x: [number, number], y: number, yy: number): void {
+  const hx = highHalf(x[0])
+  const tx = x[0] - hx
+  const hy = highHalf(y)
+  const ty = y - hy
+  const p = hx * hy
+  const q = hx * ty + tx * hy
+  const c = p + q
+  let cc = p - c + q + tx * ty
+  cc = x[0] * yy + x[1] * y + cc
+  x[0] = c + cc
+  x[1] = c - x[0]
+  x[1] += cc
 }

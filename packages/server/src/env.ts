@@ -3,6 +3,6 @@ import type { StarDurableObject } from './star'
 
 export interface Env {
   STAR: DurableObjectNamespace<StarDurableObject>
-  /** "1" enables test-only RPC methods (star.restart). Never set in production. */
+  /** "1" enables test-only RPC methods (star.instance). Never set in production. */
   LUMENIZE_TEST_HOOKS?: string
 }

@@ -27,6 +27,8 @@ export function createStarDO(config: LumenizeConfig) {
     readonly store: Store
     readonly sync: SyncEngine
     private readonly rpc: RpcContext
+    /** Differs after every eviction: lets tests see that the object really hibernated. */
+    private readonly instance = crypto.randomUUID()
 
     constructor(ctx: DurableObjectState, env: Env) {
       super(ctx, env)
@@ -42,8 +44,7 @@ export function createStarDO(config: LumenizeConfig) {
         store: this.store,
         health: () => this.health(),
         trimOpLog: (keepLast) => this.sync.trimOpLog(keepLast),
-        restart:
-          env.LUMENIZE_TEST_HOOKS === '1' ? () => this.ctx.abort('restart requested by a test') : undefined,
+        instance: env.LUMENIZE_TEST_HOOKS === '1' ? this.instance : undefined,
       }
       // Keep-alive pings are answered by the runtime without waking the object.
       ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))

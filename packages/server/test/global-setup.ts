@@ -15,6 +15,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.WRANGLER_SEND_METRICS = 'false'
   const worker = await unstable_startWorker({
     config: fileURLToPath(new URL('../wrangler.jsonc', import.meta.url)),
+    // Test-only RPC methods (star.instance) are on for this server, never in wrangler.jsonc.
+    bindings: { LUMENIZE_TEST_HOOKS: { type: 'plain_text', value: '1' } },
     dev: {
       server: { hostname: '127.0.0.1', port: 0 },
       inspector: false,

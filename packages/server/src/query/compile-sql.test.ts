@@ -16,7 +16,7 @@ describe('compileWhere', () => {
   })
 
   it('inlines dotted paths with array indexes as JSON path literals', () => {
-    expect(compileWhere({ 'a.b.0.c-d.$e': 1 }).sql).toContain("json_extract(value, '$.a.b[0].c-d.$e') = ?")
+    expect(compileWhere({ 'a.b.0.c-d.$e': 'x' }).sql).toContain("json_extract(value, '$.a.b[0].c-d.$e') = ?")
   })
 
   it('uses the given value column everywhere', () => {
@@ -27,6 +27,14 @@ describe('compileWhere', () => {
     expect(sql).not.toMatch(/(^|[^.\w])value\b/)
     expect(() => compileWhere({}, 'value; DROP TABLE t')).toThrow(TypeError)
     expect(() => compileWhere({}, 'x.y.z')).toThrow(TypeError)
+  })
+
+  it('binds numbers as JSON text for SQLite to read as it read the stored JSON', () => {
+    const { sql, params } = compileWhere({ n: { $gt: 0.1 } })
+    expect(sql).toContain("json_extract(value, '$.n') > json_extract(?, '$')")
+    expect(sql).toContain("je.atom > json_extract(?, '$')")
+    expect(params).toEqual(['0.1', '0.1'])
+    expect(compileWhere({ n: -0 }).params).toEqual(['0', '0'])
   })
 
   it('binds booleans as 1 and 0 and checks the JSON type', () => {

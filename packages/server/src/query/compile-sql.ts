@@ -159,8 +159,9 @@ function pathLiteral(path: readonly PathSegment[]): string {
   let json = '$'
   for (const segment of path) {
     if (typeof segment === 'number') {
-      if (!Number.isSafeInteger(segment) || segment < 0)
+      if (!Number.isSafeInteger(segment) || segment < 0) {
         throw new FilterError('', `bad array index ${segment}`)
+      }
       json += `[${segment}]`
     } else {
       if (!KEY_SEGMENT.test(segment)) throw new FilterError('', `bad path segment ${JSON.stringify(segment)}`)

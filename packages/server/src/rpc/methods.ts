@@ -20,8 +20,8 @@ export interface RpcContext {
   store: Store
   health: () => StarHealth
   trimOpLog: (keepLast?: number) => { trimmedThrough: number }
-  /** Only with LUMENIZE_TEST_HOOKS=1: resets the object, as an eviction would. */
-  restart: (() => void) | undefined
+  /** Only with LUMENIZE_TEST_HOOKS=1: an id that changes whenever the object is evicted and rebuilt. */
+  instance: string | undefined
 }
 
 /** One method: its params schema (named params, in positional order) and what it does. */
@@ -228,15 +228,28 @@ export const STAR_METHODS = {
     '{ trimmedThrough: number }',
     (p, { trimOpLog }) => trimOpLog(p.keepLast),
   ),
-  'star.restart': method(
-    'Test hook (LUMENIZE_TEST_HOOKS=1 only): resets the Durable Object, as an eviction would.',
+  'star.instance': method(
+    'Test hook (LUMENIZE_TEST_HOOKS=1 only): an id of this in-memory instance; it changes after eviction.',
     P.none,
-    'null',
-    (_p, { restart }) => {
-      if (!restart)
-        throw new LumenizeError(ErrorKind.notFound, 'star.restart is only available with test hooks on', {})
-      setTimeout(restart, 0)
-      return null
+    '{ instance: string }',
+    (_p, { instance }) => {
+      if (!instance)
+        throw new LumenizeError(ErrorKind.notFound, 'star.instance is only available with test hooks on', {})
+      return { instance }
+    },
+  ),
+  'star.explain': method(
+    "Test hook (LUMENIZE_TEST_HOOKS=1 only): SQLite's query plan for a query, to check index use.",
+    P.query,
+    'string[]',
+    (p, { store, instance }) => {
+      if (!instance)
+        throw new LumenizeError(ErrorKind.notFound, 'star.explain is only available with test hooks on', {})
+      const where: Filter | undefined = p.where === undefined ? undefined : validateFilter(p.where)
+      return store.explain({
+        ...(p.type === undefined ? {} : { type: p.type }),
+        ...(where === undefined ? {} : { where }),
+      })
     },
   ),
   'star.types': method(

@@ -12,6 +12,7 @@ import {
 import type { LumenizeConfig } from '../config'
 import { LumenizeError, notFound } from '../errors'
 import { compileWhere } from '../query/compile-sql'
+import { indexHint } from '../query/index-hint'
 import { Links } from './links'
 import { OrgTree } from './orgtree'
 import { SNAPSHOT_COLUMNS, type SnapshotRow, Snapshots, toSnapshot, validAt } from './snapshots'
@@ -96,9 +97,16 @@ export class Store {
     return this.parts.orgTree
   }
 
-  /** The op-log's latest seq: the star's sync cookie. */
+  /**
+   * The op-log's latest seq: the star's sync cookie. Read from the AUTOINCREMENT counter, not from
+   * max(seq), so that trimming the whole op-log does not send the cookie back to 0.
+   */
   seq(): number {
-    return this.parts.sql.exec<{ seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM op_log').one().seq
+    return this.parts.sql
+      .exec<{ seq: number }>(
+        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'op_log'), 0) AS seq",
+      )
+      .one().seq
   }
 
   /** Applies the ops atomically: every op commits, or none does and the error says why. */
@@ -155,7 +163,25 @@ export class Store {
     for (const row of this.select(options, -1, 0)) yield toSnapshot(row)
   }
 
+  /** SQLite's plan for a query (for tests that check indexes are used). */
+  explain(options: QueryOptions): string[] {
+    const { sql, params } = this.selectSql(options, DEFAULT_LIMIT, 0)
+    return this.parts.sql
+      .exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, ...params)
+      .toArray()
+      .map((r) => r.detail)
+  }
+
   private select(options: QueryOptions, limit: number, offset: number): SqlStorageCursor<SnapshotRow> {
+    const { sql, params } = this.selectSql(options, limit, offset)
+    return this.parts.sql.exec<SnapshotRow>(sql, ...params)
+  }
+
+  private selectSql(
+    options: QueryOptions,
+    limit: number,
+    offset: number,
+  ): { sql: string; params: Array<string | number | null> } {
     const { where, under, asOf } = options
     const types = options.type !== undefined ? [options.type, ...(options.types ?? [])] : options.types
     const params: Array<string | number | null> = []
@@ -180,6 +206,14 @@ export class Store {
           WHERE l.attach = 1 AND ${validAt('l', asOf)} AND l.to_id IN (SELECT id FROM sub)))`,
       )
     }
+    if (where !== undefined && asOf === undefined && types?.length === 1) {
+      const t = this.parts.types.get(types[0]!)
+      const hint = indexHint(types[0]!, [...(t.indexes ?? []), ...(t.unique ?? [])], where)
+      if (hint) {
+        conditions.push(hint.sql)
+        params.push(...hint.params)
+      }
+    }
     if (where !== undefined) {
       const compiled = compileWhere(where, 's.value')
       conditions.push(`(${compiled.sql})`)
@@ -200,11 +234,11 @@ export class Store {
       return `${column} ${direction === 'desc' ? 'DESC' : 'ASC'}`
     })
     order.push('s.id ASC')
-    return this.parts.sql.exec<SnapshotRow>(
-      `${cte} SELECT ${SNAPSHOT_COLUMNS} FROM snapshots s WHERE ${conditions.join(' AND ')}
+    return {
+      sql: `${cte} SELECT ${SNAPSHOT_COLUMNS} FROM snapshots s WHERE ${conditions.join(' AND ')}
        ORDER BY ${order.join(', ')} LIMIT ${limit} OFFSET ${offset}`,
-      ...params,
-    )
+      params,
+    }
   }
 
   /** Every committed change with `from <= at < to`, in commit order. */

@@ -158,13 +158,19 @@ export class TypeRegistry {
   /** Creates the expression indexes the config asks for and drops the ones it no longer does. */
   ensureIndexes(): void {
     const wanted = new Map<string, string>()
+    const partial = (type: string): string => `WHERE type = '${type}' AND valid_to = ${END_OF_TIME}`
     for (const [type, t] of Object.entries(this.config.types)) {
       for (const field of new Set([...(t.indexes ?? []), ...(t.unique ?? [])])) {
         const name = `ix_${type}_${field.replaceAll('.', '__')}`
         wanted.set(
           name,
-          `CREATE INDEX IF NOT EXISTS "${name}" ON snapshots (json_extract(value, ${jsonPath(field)}))
-           WHERE type = '${type}' AND valid_to = ${END_OF_TIME}`,
+          `CREATE INDEX IF NOT EXISTS "${name}" ON snapshots (json_extract(value, ${jsonPath(field)})) ${partial(type)}`,
+        )
+        // Filters match a value or an array holding it; indexing the JSON type too lets SQLite
+        // answer both branches from indexes (OR by union) instead of scanning the type.
+        wanted.set(
+          `${name}__type`,
+          `CREATE INDEX IF NOT EXISTS "${name}__type" ON snapshots (json_type(value, ${jsonPath(field)})) ${partial(type)}`,
         )
       }
     }

@@ -5,6 +5,7 @@ import {
   type DownMessage,
   ErrorKind,
   MIN_SUPPORTED_PROTOCOL_VERSION,
+  ORG_NODE_TYPE,
   PROTOCOL_VERSION,
   type Push,
   type Subscribe,
@@ -212,22 +213,26 @@ export class SyncEngine {
         for (const subId of subIds) list.push({ subId, chunks })
       }
     }
-    const lmidsByGroup = new Map<string, Record<string, number>>()
+    // Confirmations go to every socket of the pushing client's group, with or without rows.
+    const lmidsBySocket = new Map<string, Record<string, number>>()
     for (const [cid, { gid, lmid }] of this.lmidChanges) {
-      const g = lmidsByGroup.get(gid) ?? {}
-      g[cid] = lmid
-      lmidsByGroup.set(gid, g)
+      for (const sid of this.sessions.socketsOfGroup(gid)) {
+        const m = lmidsBySocket.get(sid) ?? {}
+        m[cid] = lmid
+        lmidsBySocket.set(sid, m)
+      }
     }
     const pokeId = `p${to}`
-    for (const [sid, ws] of this.sessions.openSockets()) {
-      const list = parts.get(sid)
-      const gid = attachmentOf(ws)?.gid
-      const lmids = gid === undefined ? undefined : lmidsByGroup.get(gid)
-      if (!list && !lmids) continue
-      const frames = [pokeStart(pokeId, from, to)]
-      for (const { subId, chunks } of list ?? [])
+    const start = pokeStart(pokeId, from, to)
+    const emptyEnd = pokeEnd(pokeId, to, {})
+    for (const sid of new Set([...parts.keys(), ...lmidsBySocket.keys()])) {
+      const ws = this.sessions.socket(sid)
+      if (!ws) continue
+      const frames = [start]
+      for (const { subId, chunks } of parts.get(sid) ?? [])
         for (const c of chunks) frames.push(pokePart(pokeId, subId, c, false))
-      frames.push(pokeEnd(pokeId, to, lmids ?? {}))
+      const lmids = lmidsBySocket.get(sid)
+      frames.push(lmids ? pokeEnd(pokeId, to, lmids) : emptyEnd)
       this.sendRaw(ws, frames)
     }
     this.lmidChanges.clear()
@@ -282,7 +287,8 @@ export class SyncEngine {
 
   private *seedRows(shape: ResolvedShape) {
     const { types, where, under } = shape.spec
-    if (under !== undefined && !this.store.get(under)) return
+    // A subtree whose root does not exist (yet) is empty; it fills when the node appears.
+    if (under !== undefined && this.store.get(under)?.type !== ORG_NODE_TYPE) return
     for (const row of this.store.scan({
       ...(types === undefined ? {} : { types }),
       ...(where === undefined ? {} : { where }),

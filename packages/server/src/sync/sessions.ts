@@ -25,6 +25,8 @@ export function attachmentOf(ws: WebSocket): Attachment | undefined {
 export class Sessions {
   private byShape: Map<string, ShapeSubscribers> | undefined
   private sockets: Map<string, WebSocket> | undefined
+  /** Connected sockets by client group (derived from attachments; rebuilt on wake). */
+  private groups: Map<string, Set<string>> | undefined
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -43,6 +45,19 @@ export class Sessions {
 
   trackSocket(ws: WebSocket, sid: string): void {
     this.socketMap().set(sid, ws)
+  }
+
+  /** Records which client group a connected socket belongs to. */
+  trackGroup(sid: string, gid: string): void {
+    const groups = this.groupMap()
+    let set = groups.get(gid)
+    if (!set) groups.set(gid, (set = new Set()))
+    set.add(sid)
+  }
+
+  /** Ids of the open sockets of a client group. */
+  socketsOfGroup(gid: string): ReadonlySet<string> {
+    return this.groupMap().get(gid) ?? new Set()
   }
 
   /** Every distinct (shape, params) with a subscriber, resolved once. */
@@ -100,6 +115,9 @@ export class Sessions {
       this.unsubscribe(sid, sub_id)
     }
     this.socketMap().delete(sid)
+    for (const [gid, set] of this.groupMap()) {
+      if (set.delete(sid) && set.size === 0) this.groups?.delete(gid)
+    }
   }
 
   watermark(clientId: string): { gid: string; lmid: number } | undefined {
@@ -121,6 +139,20 @@ export class Sessions {
       lmid,
       Date.now(),
     )
+  }
+
+  private groupMap(): Map<string, Set<string>> {
+    if (!this.groups) {
+      this.groups = new Map()
+      for (const [sid, ws] of this.socketMap()) {
+        const gid = attachmentOf(ws)?.gid
+        if (gid === undefined) continue
+        let set = this.groups.get(gid)
+        if (!set) this.groups.set(gid, (set = new Set()))
+        set.add(sid)
+      }
+    }
+    return this.groups
   }
 
   private socketMap(): Map<string, WebSocket> {
