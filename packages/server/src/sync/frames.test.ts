@@ -1,0 +1,57 @@
+import type { EntitySnapshot } from '@lumenize/protocol'
+import { describe, expect, it } from 'vitest'
+import { chunk, PART_BUDGET, pokePart } from './frames'
+import { stableJson } from './stable-json'
+
+const row = (i: number, size: number): EntitySnapshot => ({
+  id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  type: 'Doc',
+  value: { text: 'x'.repeat(size) },
+  version: 1,
+  validFrom: 1,
+  validTo: 8_640_000_000_000_000,
+  deleted: false,
+  clientId: null,
+  mutationId: null,
+})
+
+describe('poke part chunks', () => {
+  it('split many rows into parts that each stay under the budget and keep every row in order', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => row(i, 500))
+    const dels = Array.from({ length: 5000 }, (_, i) => `del-${i}`)
+    const chunks = chunk(rows, dels)
+    expect(chunks.length).toBeGreaterThan(5)
+    for (const c of chunks) {
+      const frame = pokePart('p1', 'sub', c, false)
+      expect(frame.length).toBeLessThan(PART_BUDGET + 1024)
+      expect(JSON.parse(frame).type).toBe('pokePart')
+    }
+    const puts = chunks.flatMap((c) => JSON.parse(c.puts) as EntitySnapshot[])
+    expect(puts.map((p) => p.id)).toEqual(rows.map((r) => r.id))
+    expect(chunks.flatMap((c) => JSON.parse(c.dels) as string[])).toEqual(dels)
+  })
+
+  it('keeps a single oversized row whole, in a part of its own', () => {
+    const chunks = chunk([row(1, 10), row(2, PART_BUDGET + 10), row(3, 10)])
+    expect(chunks.map((c) => (JSON.parse(c.puts) as unknown[]).length)).toEqual([1, 1, 1])
+  })
+
+  it('gives one empty part for an empty diff, so a seed can still say truncate', () => {
+    expect(chunk([])).toEqual([{ puts: '[]', dels: '[]' }])
+    expect(JSON.parse(pokePart('p', 's', chunk([])[0]!, true))).toMatchObject({
+      truncate: true,
+      puts: [],
+      dels: [],
+    })
+  })
+})
+
+describe('stableJson', () => {
+  it('names equal params the same whatever their key order, and different params differently', () => {
+    expect(stableJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
+      stableJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }),
+    )
+    expect(stableJson({ a: 1 })).not.toBe(stableJson({ a: '1' }))
+    expect(stableJson({ a: 1, b: undefined })).toBe(stableJson({ a: 1 }))
+  })
+})
