@@ -8,7 +8,12 @@ for (const dir of ['packages', 'demos']) {
   const base = join(root, dir)
   if (!existsSync(base)) continue
   for (const name of readdirSync(base)) {
-    for (const rel of ['tsconfig.json', 'tsconfig.test.json', 'test/tsconfig.json']) {
+    for (const rel of [
+      'tsconfig.json',
+      'tsconfig.test.json',
+      'test/tsconfig.json',
+      'testing/tsconfig.json',
+    ]) {
       const p = join(base, name, rel)
       if (existsSync(p)) configs.push(p)
     }

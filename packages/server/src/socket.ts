@@ -1,7 +1,7 @@
 // Frames on the sync socket: JSON-RPC 2.0 frames (objects with "jsonrpc", or arrays) go to the
 // same dispatcher as `POST /rpc`; sync messages are parsed strictly and handed to the engine.
 // A bad frame gets a typed error frame and the socket stays open.
-import { ErrorKind, MAX_CLIENT_FRAME_BYTES, UpMessageSchema } from '@lumenize/protocol'
+import { ErrorKind, MAX_CLIENT_FRAME_BYTES, type UpMessage, UpMessageSchema } from '@lumenize/protocol'
 import * as v from 'valibot'
 import { dispatchSync } from './rpc/jsonrpc'
 import type { RpcContext } from './rpc/methods'
@@ -17,7 +17,7 @@ export function handleSocketMessage(
 ): void {
   const size = typeof message === 'string' ? message.length : message.byteLength
   if (size > MAX_CLIENT_FRAME_BYTES) {
-    return engine.error(
+    engine.error(
       ws,
       ErrorKind.payloadTooLarge,
       `Frame is ${size} bytes; the limit is ${MAX_CLIENT_FRAME_BYTES}`,
@@ -26,14 +26,18 @@ export function handleSocketMessage(
         limit: MAX_CLIENT_FRAME_BYTES,
       },
     )
+    return
   }
-  if (typeof message !== 'string')
-    return engine.error(ws, ErrorKind.badFrame, 'Binary frames are not accepted')
+  if (typeof message !== 'string') {
+    engine.error(ws, ErrorKind.badFrame, 'Binary frames are not accepted')
+    return
+  }
   let frame: unknown
   try {
     frame = JSON.parse(message)
   } catch {
-    return engine.error(ws, ErrorKind.badFrame, 'Frame is not valid JSON')
+    engine.error(ws, ErrorKind.badFrame, 'Frame is not valid JSON')
+    return
   }
   if (Array.isArray(frame) || (typeof frame === 'object' && frame !== null && 'jsonrpc' in frame)) {
     const reply = dispatchSync(RPC_TABLE, frame, rpc)
@@ -43,22 +47,30 @@ export function handleSocketMessage(
   const parsed = v.safeParse(UpMessageSchema, frame)
   if (!parsed.success) {
     const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? '(frame)'}: ${i.message}`)
-    return engine.error(ws, ErrorKind.badFrame, `Invalid frame: ${issues.join('; ')}`, { issues })
+    engine.error(ws, ErrorKind.badFrame, `Invalid frame: ${issues.join('; ')}`, { issues })
+    return
   }
-  const msg = parsed.output
+  route(ws, parsed.output, engine, star)
+}
+
+function route(ws: WebSocket, msg: UpMessage, engine: SyncEngine, star: string): void {
   switch (msg.type) {
     case 'connect':
-      return engine.connect(ws, msg, star)
+      engine.connect(ws, msg, star)
+      break
     case 'subscribe':
-      return engine.subscribe(ws, msg)
+      engine.subscribe(ws, msg)
+      break
     case 'unsubscribe':
-      return engine.unsubscribe(ws, msg.subId)
+      engine.unsubscribe(ws, msg.subId)
+      break
     case 'push':
-      return engine.push(ws, msg)
+      engine.push(ws, msg)
+      break
     case 'ping':
       ws.send('{"type":"pong"}')
-      return
+      break
     default:
-      return msg satisfies never
+      msg satisfies never
   }
 }

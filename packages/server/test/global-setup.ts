@@ -1,8 +1,7 @@
-// Starts the real Worker + Star DO on workerd once for the server test project and hands its
-// URL to the tests. Listens on 127.0.0.1, on a free port, and is stopped after the run.
-import { fileURLToPath } from 'node:url'
+// Starts the real Worker + Star DO on workerd once for the server test project and hands its URL
+// to the tests. Listens on 127.0.0.1, on a free port, and is stopped after the run.
 import type { TestProject } from 'vitest/node'
-import { unstable_startWorker } from 'wrangler'
+import { startTestServer } from '../testing/start'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -11,23 +10,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false'
-  process.env.WRANGLER_SEND_METRICS = 'false'
-  const worker = await unstable_startWorker({
-    config: fileURLToPath(new URL('../wrangler.jsonc', import.meta.url)),
-    // Test-only RPC methods (star.instance) are on for this server, never in wrangler.jsonc.
-    bindings: { LUMENIZE_TEST_HOOKS: { type: 'plain_text', value: '1' } },
-    dev: {
-      server: { hostname: '127.0.0.1', port: 0 },
-      inspector: false,
-      persist: false,
-      watch: false,
-      logLevel: 'warn',
-    },
-  })
-  const url = await worker.url
-  project.provide('serverUrl', url.origin)
-  return async () => {
-    await worker.dispose()
-  }
+  // Test-only RPC methods (star.instance, star.explain) are on for this server, never in production.
+  const server = await startTestServer({ testHooks: true })
+  project.provide('serverUrl', server.url)
+  return () => server.dispose()
 }

@@ -22,6 +22,9 @@ export interface RpcResults {
   'orgTree.ancestors': EntitySnapshot[]
   'orgTree.descendants': EntitySnapshot[]
   'star.health': StarHealth
+  'star.trimOpLog': { trimmedThrough: number }
+  'star.instance': { instance: string }
+  'star.explain': string[]
   'star.types': unknown[]
 }
 
@@ -62,7 +65,9 @@ export async function rpcRaw(
 ): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${serverUrl()}/stars/${star}/rpc`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // A fresh connection per call: under load, workerd may close a kept-alive connection just as
+    // the client reuses it ("other side closed"), failing a request the server never saw.
+    headers: { 'content-type': 'application/json', connection: 'close' },
     body: bodyText,
     ...(typeof bodyText === 'string' ? {} : { duplex: 'half' }),
     ...init,

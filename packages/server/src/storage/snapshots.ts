@@ -32,6 +32,19 @@ export function toSnapshot(row: SnapshotRow): EntitySnapshot {
   }
 }
 
+/**
+ * The JSON of a row's EntitySnapshot, built around the stored value text (already JSON written by
+ * JSON.stringify) so that seeds never parse and re-serialize values. Same keys and order as
+ * `toSnapshot` gives; ids are UUIDs and types identifiers, so only clientId needs escaping.
+ */
+export function snapshotJson(row: SnapshotRow): string {
+  return `{"id":"${row.id}","type":"${row.type}","value":${row.value},"version":${row.version},"validFrom":${
+    row.valid_from
+  },"validTo":${row.valid_to},"deleted":${row.deleted === 1},"clientId":${
+    row.client_id === null ? 'null' : JSON.stringify(row.client_id)
+  },"mutationId":${row.mutation_id ?? 'null'}}`
+}
+
 /** The SQL condition "valid at" for a table alias: current state, or as of an instant. */
 export function validAt(alias: string, asOf: number | undefined): string {
   if (asOf === undefined) return `${alias}.valid_to = ${END_OF_TIME}`

@@ -15,7 +15,7 @@ import { compileWhere } from '../query/compile-sql'
 import { indexHint } from '../query/index-hint'
 import { Links } from './links'
 import { OrgTree } from './orgtree'
-import { SNAPSHOT_COLUMNS, type SnapshotRow, Snapshots, toSnapshot, validAt } from './snapshots'
+import { SNAPSHOT_COLUMNS, type SnapshotRow, Snapshots, snapshotJson, toSnapshot, validAt } from './snapshots'
 import { TypeRegistry } from './type-registry'
 import { type CommittedChange, WriteBatch, type WriteContext } from './write-batch'
 
@@ -163,6 +163,11 @@ export class Store {
     for (const row of this.select(options, -1, 0)) yield toSnapshot(row)
   }
 
+  /** Like `scan`, but each row as the JSON of its EntitySnapshot, spliced from the stored text. */
+  *scanJson(options: Pick<QueryOptions, 'types' | 'where' | 'under'>): Generator<string> {
+    for (const row of this.select(options, -1, 0)) yield snapshotJson(row)
+  }
+
   /** SQLite's plan for a query (for tests that check indexes are used). */
   explain(options: QueryOptions): string[] {
     const { sql, params } = this.selectSql(options, DEFAULT_LIMIT, 0)
@@ -185,15 +190,24 @@ export class Store {
     const { where, under, asOf } = options
     const types = options.type !== undefined ? [options.type, ...(options.types ?? [])] : options.types
     const params: Array<string | number | null> = []
-    const conditions = [validAt('s', asOf), 's.deleted = 0']
+    // Every entity that ever existed has exactly one current row (live or tombstone), and its type
+    // never changes. As of an instant, walk those rows and seek each entity's version at that
+    // instant, instead of scanning every historical row of the type.
+    const from =
+      asOf === undefined
+        ? 'snapshots s'
+        : `snapshots c JOIN snapshots s ON s.id = c.id AND s.valid_to > ${asOf} AND s.valid_from =
+            (SELECT max(x.valid_from) FROM snapshots x WHERE x.id = c.id AND x.valid_from <= ${asOf})`
+    const cur = asOf === undefined ? 's' : 'c'
+    const conditions = [`${cur}.valid_to = ${END_OF_TIME}`, 's.deleted = 0']
     let cte = ''
     if (types !== undefined) {
       for (const t of types) this.parts.types.get(t)
       // Types are declared names (letters, digits, _), inlined so partial indexes apply.
       conditions.push(
         types.length === 1
-          ? `s.type = '${types[0]}'`
-          : `s.type IN (${types.map((t) => `'${t}'`).join(', ')})`,
+          ? `${cur}.type = '${types[0]}'`
+          : `${cur}.type IN (${types.map((t) => `'${t}'`).join(', ')})`,
       )
     }
     if (under !== undefined) {
@@ -235,7 +249,7 @@ export class Store {
     })
     order.push('s.id ASC')
     return {
-      sql: `${cte} SELECT ${SNAPSHOT_COLUMNS} FROM snapshots s WHERE ${conditions.join(' AND ')}
+      sql: `${cte} SELECT ${SNAPSHOT_COLUMNS.replace(/(\w+)/g, 's.$1')} FROM ${from} WHERE ${conditions.join(' AND ')}
        ORDER BY ${order.join(', ')} LIMIT ${limit} OFFSET ${offset}`,
       params,
     }

@@ -3,6 +3,7 @@
 import {
   type Connect,
   type DownMessage,
+  type EntitySnapshot,
   ErrorKind,
   MIN_SUPPORTED_PROTOCOL_VERSION,
   ORG_NODE_TYPE,
@@ -59,7 +60,10 @@ export class SyncEngine {
   connect(ws: WebSocket, msg: Connect, star: string): void {
     const a = attachmentOf(ws)
     if (!a) return
-    if (a.cid) return this.error(ws, ErrorKind.badFrame, 'This socket is already connected; open a new one')
+    if (a.cid) {
+      this.error(ws, ErrorKind.badFrame, 'This socket is already connected; open a new one')
+      return
+    }
     if (msg.protocolVersion < MIN_SUPPORTED_PROTOCOL_VERSION || msg.protocolVersion > PROTOCOL_VERSION) {
       this.error(
         ws,
@@ -78,7 +82,8 @@ export class SyncEngine {
     }
     const known = this.sessions.watermark(msg.clientId)
     if (known && known.gid !== msg.clientGroupId) {
-      return this.error(ws, ErrorKind.badFrame, `Client ${msg.clientId} belongs to another client group`)
+      this.error(ws, ErrorKind.badFrame, `Client ${msg.clientId} belongs to another client group`)
+      return
     }
     ws.serializeAttachment({
       ...a,
@@ -86,6 +91,8 @@ export class SyncEngine {
       gid: msg.clientGroupId,
       subject: auth.subject,
     } satisfies Attachment)
+    // Confirmations of the group's pushes go to this socket from now on.
+    this.sessions.trackGroup(a.sid, msg.clientGroupId)
     this.send(ws, {
       type: 'connected',
       protocolVersion: PROTOCOL_VERSION,
@@ -101,9 +108,9 @@ export class SyncEngine {
     try {
       shape = this.shapes.resolve(msg.shape, msg.params ?? {})
     } catch (err) {
-      if (err instanceof LumenizeError)
-        return this.error(ws, err.kind, err.message, { ...err.details, subId: msg.subId })
-      throw err
+      if (!(err instanceof LumenizeError)) throw err
+      this.error(ws, err.kind, err.message, { ...err.details, subId: msg.subId })
+      return
     }
     // Deliver pending pokes first, so every subscription of a socket is at the same cookie.
     this.flush()
@@ -143,7 +150,8 @@ export class SyncEngine {
     const gid = a.gid
     const known = this.sessions.watermark(msg.clientId)
     if (known && known.gid !== gid) {
-      return this.error(ws, ErrorKind.badFrame, `Client ${msg.clientId} belongs to another client group`)
+      this.error(ws, ErrorKind.badFrame, `Client ${msg.clientId} belongs to another client group`)
+      return
     }
     let watermark = known?.lmid ?? 0
     for (const m of msg.mutations) {
@@ -208,8 +216,8 @@ export class SyncEngine {
     for (const [key, diff] of diffs) {
       const chunks = chunk(diff.puts, diff.dels)
       for (const [sid, subIds] of subscribed.get(key)?.subs ?? []) {
-        let list = parts.get(sid)
-        if (!list) parts.set(sid, (list = []))
+        const list = parts.get(sid) ?? []
+        parts.set(sid, list)
         for (const subId of subIds) list.push({ subId, chunks })
       }
     }
@@ -285,17 +293,17 @@ export class SyncEngine {
     }
   }
 
-  private *seedRows(shape: ResolvedShape) {
-    const { types, where, under } = shape.spec
+  private *seedRows(shape: ResolvedShape): Generator<EntitySnapshot | string> {
+    const { types, where, under, fields } = shape.spec
     // A subtree whose root does not exist (yet) is empty; it fills when the node appears.
     if (under !== undefined && this.store.get(under)?.type !== ORG_NODE_TYPE) return
-    for (const row of this.store.scan({
+    const options = {
       ...(types === undefined ? {} : { types }),
       ...(where === undefined ? {} : { where }),
       ...(under === undefined ? {} : { under }),
-    })) {
-      yield project(shape, row)
     }
+    if (fields === undefined) yield* this.store.scanJson(options)
+    else for (const row of this.store.scan(options)) yield project(shape, row)
   }
 
   private sendPoke(

@@ -11,13 +11,13 @@ export interface Chunk {
   dels: string
 }
 
-/** Splits puts and dels into chunks of bounded JSON size. */
-export function chunk(puts: Iterable<EntitySnapshot>, dels: readonly string[] = []): Chunk[] {
+/** Splits puts (snapshots, or their JSON) and dels into chunks of bounded JSON size. */
+export function chunk(puts: Iterable<EntitySnapshot | string>, dels: readonly string[] = []): Chunk[] {
   const out: Chunk[] = []
   let rows: string[] = []
   let size = 0
   for (const put of puts) {
-    const json = JSON.stringify(put)
+    const json = typeof put === 'string' ? put : JSON.stringify(put)
     if (size + json.length > PART_BUDGET && rows.length > 0) {
       out.push({ puts: `[${rows.join(',')}]`, dels: '[]' })
       rows = []

@@ -50,8 +50,8 @@ export class Sessions {
   /** Records which client group a connected socket belongs to. */
   trackGroup(sid: string, gid: string): void {
     const groups = this.groupMap()
-    let set = groups.get(gid)
-    if (!set) groups.set(gid, (set = new Set()))
+    const set = groups.get(gid) ?? new Set()
+    groups.set(gid, set)
     set.add(sid)
   }
 
@@ -147,8 +147,8 @@ export class Sessions {
       for (const [sid, ws] of this.socketMap()) {
         const gid = attachmentOf(ws)?.gid
         if (gid === undefined) continue
-        let set = this.groups.get(gid)
-        if (!set) this.groups.set(gid, (set = new Set()))
+        const set = this.groups.get(gid) ?? new Set()
+        this.groups.set(gid, set)
         set.add(sid)
       }
     }
