@@ -6,7 +6,7 @@ import { freshStar } from './helpers'
 import { rpc } from './rpc-client'
 
 async function plan(star: string, type: string, where: unknown): Promise<string> {
-  return ((await rpc(star, 'star.explain', { type, where })) as string[]).join('\n')
+  return (await rpc(star, 'star.explain', { type, where })).join('\n')
 }
 
 describe('declared indexes', () => {
