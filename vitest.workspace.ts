@@ -41,8 +41,20 @@ export const projects: TestProjectConfiguration[] = [
   },
   {
     test: {
+      name: 'client-core-integration',
+      include: ['packages/client-core/test/**/*.test.ts'],
+      environment: 'node',
+      globalSetup: ['packages/client-core/test/global-setup.ts'],
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+    },
+  },
+  {
+    test: {
       name: 'browser',
       include: ['packages/*/src/**/*.browser.test.ts'],
+      // The real server, for tests that sync (its origin is provided as `serverUrl`).
+      globalSetup: ['packages/client-core/test/global-setup.ts'],
       testTimeout: 30_000,
       browser: {
         enabled: true,

@@ -1,0 +1,397 @@
+// The client over a hand-driven transport: poke buffering and application, optimistic writes held
+// until their confirming poke, rollback, rebase on top of remote pokes, reconnects and timeouts.
+import { describe, expect, it } from 'vitest'
+import { createClient, type LumenizeClient } from './client'
+import { MutationRejectedError, MutationTimeoutError } from './errors'
+import { FakeTransport, pokeFrames, snapshot } from './testing/fake-transport'
+
+type Task = { title: string; done?: boolean }
+const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms))
+
+async function setup(options: { confirmTimeoutMs?: number } = {}) {
+  const transport = new FakeTransport()
+  const client: LumenizeClient = createClient({
+    url: 'http://fake',
+    star: 'unit.test.star',
+    persistence: 'memory',
+    transport,
+    ...options,
+  })
+  const tasks = client.shape<Task>('entities', { type: 'Task' })
+  await client.ready
+  transport.open()
+  await tick()
+  transport.deliver({ type: 'connected', protocolVersion: 1, watermark: 0, cookie: 1 })
+  const subId = transport.sentOf('subscribe')[0]?.subId ?? ''
+  const clientId = client.clientId ?? ''
+  return { transport, client, tasks, subId, clientId }
+}
+
+describe('poke application', () => {
+  it('buffers parts and applies a poke whole at pokeEnd, ready after the seed', async () => {
+    const { transport, tasks, subId } = await setup()
+    expect(transport.sentOf('connect')).toHaveLength(1)
+    expect(transport.sentOf('subscribe')[0]).toEqual({
+      type: 'subscribe',
+      subId,
+      shape: 'entities',
+      params: { type: 'Task' },
+    })
+    const frames = pokeFrames({
+      cookie: 7,
+      parts: [
+        {
+          subId,
+          truncate: true,
+          puts: [snapshot(uuid(1), { title: 'a' }), snapshot(uuid(2), { title: 'b' })],
+        },
+      ],
+    })
+    transport.deliver(frames[0]!, frames[1]!)
+    expect(tasks.size).toBe(0)
+    expect(tasks.isReady()).toBe(false)
+    transport.deliver(frames[2]!)
+    expect(tasks.isReady()).toBe(true)
+    expect(tasks.get(uuid(1))?.value.title).toBe('a')
+    expect(tasks.utils.cookie()).toBe(7)
+
+    // A later poke: puts and dels, all at once.
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 9,
+        baseCookie: 7,
+        parts: [{ subId, puts: [snapshot(uuid(3), { title: 'c' })], dels: [uuid(1)] }],
+      }),
+    )
+    expect([...tasks.keys()].sort()).toEqual([uuid(2), uuid(3)])
+    expect(tasks.utils.cookie()).toBe(9)
+  })
+
+  it('ignores a poke whose end never came, and parts of unknown subscriptions', async () => {
+    const { transport, tasks, subId } = await setup()
+    const frames = pokeFrames({
+      cookie: 3,
+      parts: [{ subId, truncate: true, puts: [snapshot(uuid(1), { title: 'x' })] }],
+    })
+    transport.deliver(frames[0]!, frames[1]!)
+    transport.deliver(
+      ...pokeFrames({ cookie: 4, parts: [{ subId: 'nope', puts: [snapshot(uuid(2), { title: 'y' })] }] }),
+    )
+    expect(tasks.size).toBe(0)
+    // Unknown frame types and extra fields are ignored.
+    transport.deliver({ type: 'somethingNew', x: 1 })
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 5,
+        parts: [{ subId, truncate: true, puts: [snapshot(uuid(3), { title: 'z' })] }],
+      }),
+    )
+    expect([...tasks.keys()]).toEqual([uuid(3)])
+  })
+
+  it('replaces every row on a re-seed (truncate)', async () => {
+    const { transport, tasks, subId } = await setup()
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 2,
+        parts: [
+          {
+            subId,
+            truncate: true,
+            puts: [snapshot(uuid(1), { title: 'a' }), snapshot(uuid(2), { title: 'b' })],
+          },
+        ],
+      }),
+    )
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 50,
+        parts: [{ subId, truncate: true, puts: [snapshot(uuid(3), { title: 'c' })] }],
+      }),
+    )
+    expect([...tasks.keys()]).toEqual([uuid(3)])
+  })
+})
+
+describe('optimistic writes', () => {
+  it('holds an insert until the poke covering it, then shows the server row without a gap', async () => {
+    const { transport, tasks, subId, clientId } = await setup()
+    transport.deliver(...pokeFrames({ cookie: 2, parts: [{ subId, truncate: true }] }))
+    const events: string[] = []
+    tasks.subscribeChanges((changes) => {
+      for (const c of changes) events.push(`${c.type}:${c.value.version}`)
+    })
+    let settled = false
+    const tx = tasks.insert({ id: uuid(1), type: 'Task', value: { title: 'mine' } })
+    void tx.isPersisted.promise.then(() => {
+      settled = true
+    })
+    expect(tasks.get(uuid(1))?.$synced).toBe(false)
+    await tick()
+    expect(transport.sentOf('push')[0]?.mutations).toEqual([
+      { id: 1, name: 'upsert', args: { id: uuid(1), type: 'Task', value: { title: 'mine' }, ifMatch: 0 } },
+    ])
+    // A poke that does not cover it changes nothing visible for it.
+    transport.deliver(
+      ...pokeFrames({ cookie: 3, parts: [{ subId, puts: [snapshot(uuid(2), { title: 'theirs' })] }] }),
+    )
+    await tick()
+    expect(settled).toBe(false)
+    expect(tasks.get(uuid(1))?.$synced).toBe(false)
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 4,
+        parts: [
+          { subId, puts: [snapshot(uuid(1), { title: 'mine' }, { version: 1, clientId, mutationId: 1 })] },
+        ],
+        lmids: { [clientId]: 1 },
+      }),
+    )
+    await tx.isPersisted.promise
+    expect(tasks.get(uuid(1))).toMatchObject({ $synced: true, version: 1, mutationId: 1 })
+    expect(tasks.get(uuid(2))?.value.title).toBe('theirs')
+    expect(events.filter((e) => e.startsWith('delete'))).toEqual([])
+  })
+
+  it('rolls back a refused mutation and rejects with the server error', async () => {
+    const { transport, tasks, subId, clientId } = await setup()
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 2,
+        parts: [{ subId, truncate: true, puts: [snapshot(uuid(1), { title: 'old' })] }],
+      }),
+    )
+    const tx = tasks.update(uuid(1), (d) => {
+      d.value.title = 'new'
+    })
+    expect(tasks.get(uuid(1))?.value.title).toBe('new')
+    await tick()
+    expect(transport.sentOf('push')[0]?.mutations[0]).toMatchObject({
+      name: 'patch',
+      args: { id: uuid(1), value: { title: 'new' } },
+    })
+    transport.deliver({
+      type: 'mutationError',
+      clientId,
+      id: 1,
+      error: { kind: 'CONFLICT', message: 'changed', details: { id: uuid(1), current: 3 } },
+    })
+    const err = await tx.isPersisted.promise.catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(MutationRejectedError)
+    expect(err).toMatchObject({ kind: 'CONFLICT', details: { current: 3 }, mutationId: 1, mutator: 'patch' })
+    expect(tasks.get(uuid(1))?.value.title).toBe('old')
+  })
+
+  it('keeps pending effects on top of incoming pokes, in order, until each is confirmed (rebase)', async () => {
+    const { transport, tasks, subId, clientId } = await setup()
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 2,
+        parts: [
+          {
+            subId,
+            truncate: true,
+            puts: [snapshot(uuid(1), { title: 'v0' }), snapshot(uuid(2), { title: 'y0' })],
+          },
+        ],
+      }),
+    )
+    const t1 = tasks.update(uuid(1), (d) => {
+      d.value.title = 'v1'
+    })
+    const t2 = tasks.update(uuid(1), (d) => {
+      d.value.done = true
+    })
+    await tick()
+    expect(tasks.get(uuid(1))?.value).toEqual({ title: 'v1', done: true })
+    // Someone else's edits arrive: ours stay on top; theirs are held while ours persist.
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 3,
+        parts: [
+          {
+            subId,
+            puts: [
+              snapshot(uuid(1), { title: 'other' }, { version: 2 }),
+              snapshot(uuid(2), { title: 'y1' }, { version: 2 }),
+            ],
+          },
+        ],
+      }),
+    )
+    expect(tasks.get(uuid(1))?.value).toEqual({ title: 'v1', done: true })
+    expect(tasks.get(uuid(2))?.value.title).toBe('y0')
+    // A re-seed applies at once, with our pending effects still on top.
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 4,
+        parts: [
+          {
+            subId,
+            truncate: true,
+            puts: [
+              snapshot(uuid(1), { title: 'other' }, { version: 2 }),
+              snapshot(uuid(2), { title: 'y1' }, { version: 2 }),
+            ],
+          },
+        ],
+      }),
+    )
+    expect(tasks.get(uuid(1))?.value).toEqual({ title: 'v1', done: true })
+    expect(tasks.get(uuid(2))?.value.title).toBe('y1')
+    // The first is confirmed: the second still shows on top.
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 5,
+        parts: [{ subId, puts: [snapshot(uuid(1), { title: 'v1' }, { version: 3 })] }],
+        lmids: { [clientId]: 1 },
+      }),
+    )
+    await t1.isPersisted.promise
+    expect(tasks.get(uuid(1))?.value).toEqual({ title: 'v1', done: true })
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 6,
+        parts: [{ subId, puts: [snapshot(uuid(1), { title: 'v1', done: true }, { version: 4 })] }],
+        lmids: { [clientId]: 2 },
+      }),
+    )
+    await t2.isPersisted.promise
+    expect(tasks.get(uuid(1))).toMatchObject({
+      $synced: true,
+      version: 4,
+      value: { title: 'v1', done: true },
+    })
+  })
+
+  it('times out only while online, keeps the mutation queued, and never loses it', async () => {
+    const { transport, tasks, subId, client } = await setup({ confirmTimeoutMs: 40 })
+    transport.deliver(...pokeFrames({ cookie: 2, parts: [{ subId, truncate: true }] }))
+    transport.drop()
+    const offline = tasks.insert({ id: uuid(1), type: 'Task', value: { title: 'offline' } })
+    await tick(80)
+    expect(offline.state).toBe('persisting')
+    transport.open()
+    await tick()
+    transport.deliver({ type: 'connected', protocolVersion: 1, watermark: 0, cookie: 2 })
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 2,
+        baseCookie: 2,
+        parts: [{ subId: transport.sentOf('subscribe')[1]?.subId ?? '' }],
+      }),
+    )
+    await expect(offline.isPersisted.promise).rejects.toBeInstanceOf(MutationTimeoutError)
+    expect(tasks.has(uuid(1))).toBe(false)
+    expect(client.status.getSnapshot().pending).toBe(1)
+    expect(transport.sentOf('push')).toHaveLength(1)
+  })
+})
+
+describe('reconnects', () => {
+  it('resubscribes with the cookie, resends only what the watermark lacks, settles acked ones after resume', async () => {
+    const { transport, tasks, subId, client } = await setup()
+    transport.deliver(...pokeFrames({ cookie: 5, parts: [{ subId, truncate: true }] }))
+    const first = tasks.insert({ id: uuid(1), type: 'Task', value: { title: 'one' } })
+    await tick()
+    transport.drop()
+    expect(client.status.getSnapshot().connection).toBe('offline')
+    const second = tasks.insert({ id: uuid(2), type: 'Task', value: { title: 'two' } })
+    await tick()
+    expect(transport.sentOf('push')).toHaveLength(1)
+
+    transport.open()
+    await tick()
+    expect(transport.sentOf('connect')).toHaveLength(2)
+    // The server applied 1 but its confirmation was lost with the socket.
+    transport.deliver({ type: 'connected', protocolVersion: 1, watermark: 1, cookie: 6 })
+    const resub = transport.sentOf('subscribe')[1]
+    expect(resub).toMatchObject({ shape: 'entities', cookie: 5 })
+    expect(transport.sentOf('push')[1]?.mutations.map((m) => m.id)).toEqual([2])
+    let firstDone = false
+    void first.isPersisted.promise.then(() => {
+      firstDone = true
+    })
+    await tick()
+    // Not settled before the resumed shape holds its effect (no blink).
+    expect(firstDone).toBe(false)
+    expect(tasks.has(uuid(1))).toBe(true)
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 6,
+        baseCookie: 5,
+        parts: [{ subId: resub?.subId ?? '', puts: [snapshot(uuid(1), { title: 'one' })] }],
+      }),
+    )
+    await first.isPersisted.promise
+    // Still shown: TanStack DB holds sync commits while another write (the second) persists.
+    expect(tasks.get(uuid(1))?.value.title).toBe('one')
+    expect(second.state).toBe('persisting')
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 7,
+        baseCookie: 6,
+        parts: [{ subId: resub?.subId ?? '', puts: [snapshot(uuid(2), { title: 'two' })] }],
+        lmids: { [client.clientId ?? '']: 2 },
+      }),
+    )
+    await second.isPersisted.promise
+    expect(tasks.get(uuid(1))?.$synced).toBe(true)
+    expect(tasks.get(uuid(2))?.$synced).toBe(true)
+    expect(client.status.getSnapshot()).toMatchObject({ connection: 'online', pending: 0 })
+  })
+
+  it('resends from watermark + 1 after OUT_OF_ORDER', async () => {
+    const { transport, tasks, subId } = await setup()
+    transport.deliver(...pokeFrames({ cookie: 2, parts: [{ subId, truncate: true }] }))
+    tasks.insert({ id: uuid(1), type: 'Task', value: { title: 'a' } })
+    tasks.insert({ id: uuid(2), type: 'Task', value: { title: 'b' } })
+    await tick()
+    expect(transport.sentOf('push').flatMap((p) => p.mutations.map((m) => m.id))).toEqual([1, 2])
+    transport.deliver({
+      type: 'error',
+      kind: 'OUT_OF_ORDER',
+      message: 'gap',
+      details: { watermark: 0, id: 1 },
+    })
+    expect(
+      transport
+        .sentOf('push')
+        .at(-1)
+        ?.mutations.map((m) => m.id),
+    ).toEqual([1, 2])
+  })
+
+  it('reports status changes through subscribe/getSnapshot', async () => {
+    const transport = new FakeTransport()
+    const client = createClient({
+      url: 'http://fake',
+      star: 'unit.test.status',
+      persistence: 'memory',
+      transport,
+    })
+    const seen: string[] = []
+    client.status.subscribe(() => {
+      const now = client.status.getSnapshot().connection
+      if (seen.at(-1) !== now) seen.push(now)
+    })
+    const snap = client.status.getSnapshot()
+    expect(snap).toBe(client.status.getSnapshot())
+    expect(snap).toMatchObject({ connection: 'connecting', pending: 0, lastSyncedAt: null })
+    const docs = client.shape('entities', { type: 'Doc' })
+    docs.insert({ type: 'Doc', value: {} })
+    await client.ready
+    expect(client.status.getSnapshot().pending).toBe(1)
+    transport.open()
+    await tick()
+    transport.deliver({ type: 'connected', protocolVersion: 1, watermark: 0, cookie: 1 })
+    transport.deliver(
+      ...pokeFrames({ cookie: 1, parts: [{ subId: transport.sentOf('subscribe')[0]?.subId ?? '' }] }),
+    )
+    expect(client.status.getSnapshot().lastSyncedAt).not.toBeNull()
+    transport.drop()
+    expect(seen).toEqual(['connecting', 'online', 'offline'])
+    await client.close()
+  })
+})

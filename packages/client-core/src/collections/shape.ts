@@ -1,0 +1,303 @@
+// A subscribed shape as a TanStack DB collection: hydrated from the cache, then fed by the server's
+// seed and pokes (begin/write/commit at pokeEnd, truncate on re-seed); edits become mutations.
+import {
+  compilePredicate,
+  type EntitySnapshot,
+  type Filter,
+  type JsonObject,
+  ORG_NODE_TYPE,
+  type PokePart,
+} from '@lumenize/protocol'
+import {
+  BasicIndex,
+  type Collection,
+  createCollection,
+  type InsertConfig,
+  type PendingMutation,
+  type SyncConfig,
+  type Transaction,
+} from '@tanstack/db'
+import { ShapeCache } from '../cache/shape-cache'
+import type { ClientStore } from '../cache/store'
+import { CacheWriteError, LumenizeClientError } from '../errors'
+import {
+  type EntityInput,
+  type EntityRow,
+  type EntitySchema,
+  entitySchema,
+  isPlainObject,
+  stableJson,
+} from '../rows'
+import type { WritableShape } from './writes'
+
+/** Helpers on every Lumenize collection (`collection.utils`). */
+export type ShapeUtils = {
+  /** Gives back one `client.shape(...)` acquisition; the last one unsubscribes and drops the collection. */
+  release(): void
+  /** The op-log seq this replica is current at (undefined before the first seed or cache load). */
+  cookie(): number | undefined
+}
+
+/**
+ * A Lumenize collection of entity rows: TanStack DB's `Collection<EntityRow<V>, string, U>` (so it
+ * goes wherever a collection does: live queries, joins, `useLiveQuery(collection)`), whose `insert`
+ * also takes an `EntityInput` (`{ type, value, id? }`): the collection's schema fills the rest.
+ */
+export type EntityCollection<V extends object = JsonObject, U extends object = ShapeUtils> = Collection<
+  EntityRow<V>,
+  string,
+  U
+> & {
+  insert: (data: EntityInput<V> | EntityInput<V>[], config?: InsertConfig) => Transaction
+}
+
+/** The collection as the client builds it (its schema turns inputs into rows). */
+type InternalCollection = Collection<EntityRow, string, ShapeUtils, EntitySchema<JsonObject>, EntityInput>
+
+/** Options of `client.shape`. */
+export interface ShapeOptions {
+  /**
+   * Whether a row written optimistically (by `client.mutate` or a replayed mutation) belongs in this
+   * collection. Built in for `entities` and `orgTree`; for custom shapes, without it only rows already
+   * in the collection are updated optimistically, and new ones arrive with the server's poke.
+   */
+  match?: (row: EntityRow) => boolean
+}
+
+/** What a shape needs from its client. */
+export interface ShapeHost {
+  readonly instanceId: string
+  clientId(): string | null
+  /** The store, once the client has opened it and loaded its queue. */
+  store(): Promise<ClientStore>
+  /** Hydrated: subscribe when connected, and show pending mutations on top. */
+  hydrated(shape: ShapeSubscription): void
+  /** Cleaned up: unsubscribe and forget. */
+  detached(shape: ShapeSubscription): void
+  /** Edits made through the collection: push them and wait for the confirmation. */
+  push(mutations: ReadonlyArray<PendingMutation<EntityRow>>): Promise<void>
+  release(shape: ShapeSubscription): void
+  reportError(error: LumenizeClientError): void
+}
+
+type SyncParams = Parameters<SyncConfig<EntityRow, string>['sync']>[0]
+
+let subCounter = 0
+
+/** The key of a (name, params) pair; equal params give equal keys. */
+export const shapeKeyOf = (name: string, params: Record<string, unknown>): string =>
+  `${name}:${stableJson(params)}`
+
+export class ShapeSubscription implements WritableShape {
+  readonly key: string
+  readonly subId = `s${++subCounter}`
+  readonly cache: ShapeCache
+  readonly collection: EntityCollection<JsonObject>
+  private readonly internal: InternalCollection
+  /** Acquisitions through `client.shape`. */
+  refs = 1
+  hydratedFlag = false
+  /** The connection generation this shape last subscribed on (-1: not on this one). */
+  subscribedGen = -1
+  /** It received its first poke on the current connection: later pokes move its cookie. */
+  active = false
+  /** Settles once the cache was read (rows shown, or nothing stored). */
+  readonly whenHydrated: Promise<void>
+  private markHydrated!: () => void
+  private api: SyncParams | undefined
+  private ready = false
+  private disposed = false
+  private readonly match: ((row: EntityRow) => boolean) | undefined
+
+  constructor(
+    private readonly host: ShapeHost,
+    readonly name: string,
+    readonly params: Record<string, unknown>,
+    /** Pending mutations queued at or before this sequence number are replayed into this collection. */
+    readonly bornAtSeq: number,
+    options: ShapeOptions & { rowsPerChunk?: number } = {},
+  ) {
+    this.key = shapeKeyOf(name, params)
+    this.whenHydrated = new Promise((resolve) => {
+      this.markHydrated = resolve
+    })
+    this.cache = new ShapeCache(this.key, name, params, options.rowsPerChunk)
+    this.match = options.match ?? builtInMatcher(name, params, this)
+    const push = ({
+      transaction,
+    }: {
+      transaction: { mutations: ReadonlyArray<PendingMutation<EntityRow>> }
+    }) => host.push(transaction.mutations)
+    this.internal = createCollection({
+      id: `${host.instanceId}:${this.key}`,
+      getKey: (row: EntityRow) => row.id,
+      schema: entitySchema<JsonObject>(() => host.clientId()),
+      startSync: true,
+      // Lifetime is explicit (refs and release), never a timer.
+      gcTime: 0,
+      // Joins and where-clauses get indexes on first use.
+      autoIndex: 'eager',
+      defaultIndexType: BasicIndex,
+      sync: {
+        rowUpdateMode: 'full',
+        sync: (api) => {
+          this.api = api as unknown as SyncParams
+          this.hydrate().catch((err: unknown) => {
+            // A broken cache must not keep the client from starting: go on as if it were empty.
+            this.host.reportError(new CacheWriteError(err))
+            this.hydratedFlag = true
+            this.markHydrated()
+            this.host.hydrated(this)
+          })
+          return { cleanup: () => this.dispose() }
+        },
+      },
+      onInsert: push,
+      onUpdate: push,
+      onDelete: push,
+      utils: {
+        release: () => host.release(this),
+        cookie: () => this.cache.cookie,
+      } satisfies ShapeUtils,
+    })
+    this.collection = this.internal as unknown as EntityCollection<JsonObject>
+  }
+
+  belongs(row: EntityRow, present: boolean): boolean | undefined {
+    if (!this.match) return present ? undefined : false
+    return this.match(row)
+  }
+
+  /** Applies one poke's parts for this subscription as one sync transaction. */
+  applyParts(parts: readonly PokePart[]): void {
+    try {
+      this.applyPartsNow(parts)
+    } catch (err) {
+      // Should not happen; if it does, ask for a full re-seed on the next subscribe.
+      this.cache.cookie = undefined
+      this.host.reportError(new LumenizeClientError('APPLY_FAILED', 'Applying a poke failed', {}, err))
+    }
+  }
+
+  private applyPartsNow(parts: readonly PokePart[]): void {
+    const api = this.api
+    if (!api || this.disposed) return
+    api.begin()
+    let truncated = false
+    for (const part of parts) {
+      if (part.truncate) {
+        api.truncate()
+        this.cache.clear()
+        truncated = true
+      }
+      for (const row of part.puts) {
+        api.write({ type: this.cache.has(row.id) ? 'update' : 'insert', value: row as EntityRow })
+        this.cache.put(row as EntitySnapshot)
+      }
+      for (const id of part.dels) {
+        if (!this.cache.has(id)) continue
+        api.write({ type: 'delete', key: id })
+        this.cache.delete(id)
+      }
+    }
+    // Never await a commit: while an optimistic write persists, it is held until that write settles.
+    void api.commit()
+    if (!this.ready) {
+      this.ready = true
+      if (!truncated) api.markReady()
+    }
+  }
+
+  /** Moves the cookie and writes what changed to the store (chunks and cookie, atomically). */
+  committed(cookie: number, store: ClientStore | undefined): Promise<void> {
+    this.cache.setCookie(cookie)
+    return store && !this.disposed ? this.cache.save(store) : Promise.resolve()
+  }
+
+  /** A subscribe refused by the server (unknown shape, invalid params). */
+  failed(error: LumenizeClientError): void {
+    this.host.reportError(error)
+    if (!this.ready) this.api?.markError(error)
+  }
+
+  private async hydrate(): Promise<void> {
+    const store = await this.host.store()
+    if (this.disposed) return
+    const found = await this.cache.load(store)
+    const api = this.api
+    if (this.disposed || !api) return this.markHydrated()
+    if (found && this.cache.cookie !== undefined) {
+      api.begin()
+      for (const row of this.cache.rows.values()) api.write({ type: 'insert', value: row as EntityRow })
+      void api.commit()
+      this.ready = true
+      api.markReady()
+    }
+    this.hydratedFlag = true
+    this.markHydrated()
+    this.host.hydrated(this)
+  }
+
+  /** The client closed: no more pokes, saves or subscriptions for this collection. */
+  stop(): void {
+    this.disposed = true
+    this.markHydrated()
+  }
+
+  private dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    this.markHydrated()
+    this.host.detached(this)
+  }
+}
+
+/** Who belongs in the built-in shapes, as far as the client can tell. */
+function builtInMatcher(
+  name: string,
+  params: Record<string, unknown>,
+  shape: { collection: MemberSource },
+): ((row: EntityRow) => boolean) | undefined {
+  if (name === 'entities') {
+    const type = typeof params.type === 'string' ? params.type : undefined
+    const where = isPlainObject(params.where) ? compilePredicate(params.where as Filter) : () => true
+    const under = typeof params.under === 'string' ? params.under : undefined
+    return (row) =>
+      (type === undefined || row.type === type) &&
+      where(row.value) &&
+      (under === undefined || row.id === under || refersToMember(row.value, under, shape.collection))
+  }
+  if (name === 'orgTree') {
+    const root = typeof params.root === 'string' ? params.root : undefined
+    // A node is in the subtree when a node of the collection lists it among its children.
+    return (row) =>
+      row.type === ORG_NODE_TYPE &&
+      (root === undefined || row.id === root || isChildOfMember(row.id, shape.collection))
+  }
+  return undefined
+}
+
+/**
+ * An attached entity names its OrgTree node(s) in some field; a subtree's collection holds the
+ * subtree's nodes. A row referring to the root or to a node already in the collection is in.
+ */
+function refersToMember(value: object, root: string, collection: MemberSource): boolean {
+  for (const v of Object.values(value)) {
+    const ids = Array.isArray(v) ? v : [v]
+    for (const id of ids) if (typeof id === 'string' && (id === root || collection.has(id))) return true
+  }
+  return false
+}
+
+interface MemberSource {
+  has(id: string): boolean
+  values(): IterableIterator<EntityRow>
+}
+
+function isChildOfMember(id: string, collection: MemberSource): boolean {
+  for (const node of collection.values()) {
+    const children = (node.value as Record<string, unknown>).children
+    if (isPlainObject(children) && Object.hasOwn(children, id)) return true
+  }
+  return false
+}

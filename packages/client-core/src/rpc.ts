@@ -1,0 +1,108 @@
+// Reads through the server: JSON-RPC 2.0 over HTTP (POST {url}/stars/{star}/rpc) for history and
+// as-of queries, which a replica cannot answer (it holds current state only).
+import {
+  type EntitySnapshot,
+  JSONRPC_VERSION,
+  JsonRpcResponseSchema,
+  ORG_NODE_TYPE,
+  STAR_ROUTES,
+  STARS_PATH_PREFIX,
+} from '@lumenize/protocol'
+import * as v from 'valibot'
+import { LumenizeClientError, RpcCallError } from './errors'
+import { type InstantLike, toEpochMs } from './temporal'
+
+/** Rows per `query` page when reading a whole shape as of an instant. */
+const PAGE = 1000
+
+export type RpcCall = (method: string, params?: Record<string, unknown> | unknown[]) => Promise<unknown>
+
+let nextRpcId = 0
+
+/** A JSON-RPC caller for one star. Errors reject with RpcCallError (kind from `error.data.kind`). */
+export function rpcCaller(options: {
+  url: string
+  star: string
+  token?: string | (() => string | Promise<string>) | undefined
+  fetch?: typeof fetch
+}): RpcCall {
+  const endpoint = `${options.url.replace(/\/+$/, '')}${STARS_PATH_PREFIX}${options.star}/${STAR_ROUTES.rpc}`
+  return async (method, params) => {
+    const token = typeof options.token === 'function' ? await options.token() : options.token
+    const body = {
+      jsonrpc: JSONRPC_VERSION,
+      id: ++nextRpcId,
+      method,
+      ...(params === undefined ? {} : { params }),
+    }
+    const res = await (options.fetch ?? fetch)(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+      body: JSON.stringify(body),
+    })
+    const parsed = v.safeParse(JsonRpcResponseSchema, await res.json().catch(() => undefined))
+    if (!parsed.success)
+      throw new RpcCallError(-32603, `Unreadable answer to ${method} (HTTP ${res.status})`, {})
+    const answer = parsed.output
+    if ('error' in answer) throw new RpcCallError(answer.error.code, answer.error.message, answer.error.data)
+    return answer.result
+  }
+}
+
+/**
+ * Every snapshot of an entity overlapping [from, to), oldest first, tombstones included.
+ */
+export async function history(
+  call: RpcCall,
+  id: string,
+  range: { from?: InstantLike; to?: InstantLike } = {},
+): Promise<EntitySnapshot[]> {
+  return (await call('history', {
+    id,
+    ...(range.from === undefined ? {} : { from: toEpochMs(range.from) }),
+    ...(range.to === undefined ? {} : { to: toEpochMs(range.to) }),
+  })) as EntitySnapshot[]
+}
+
+/**
+ * The rows of a built-in shape as they were at an instant. `entities { type, where, under }` maps to
+ * `query`; `orgTree { root }` to the OrgNodes of that subtree. Custom shapes are resolved by the
+ * server only, so they are refused here (`UNSUPPORTED_SHAPE`): query their spec with `entities`.
+ */
+export async function asOf(
+  call: RpcCall,
+  shape: string,
+  params: Record<string, unknown>,
+  at: InstantLike,
+): Promise<EntitySnapshot[]> {
+  let query: Record<string, unknown>
+  if (shape === 'entities') {
+    query = pick(params, ['type', 'where', 'under'])
+  } else if (shape === 'orgTree') {
+    query = { type: ORG_NODE_TYPE, ...(typeof params.root === 'string' ? { under: params.root } : {}) }
+  } else {
+    throw new LumenizeClientError(
+      'UNSUPPORTED_SHAPE',
+      `asOf reads the built-in shapes (entities, orgTree); "${shape}" is resolved by the server only. Use asOf('entities', { type, where, under }, at) with its spec`,
+      { shape },
+    )
+  }
+  const rows: EntitySnapshot[] = []
+  for (let offset = 0; ; offset += PAGE) {
+    const page = (await call('query', { ...query, asOf: toEpochMs(at), limit: PAGE, offset })) as {
+      entities: EntitySnapshot[]
+      hasMore: boolean
+    }
+    rows.push(...page.entities)
+    if (!page.hasMore) return rows
+  }
+}
+
+function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k]
+  return out
+}
