@@ -1,6 +1,6 @@
 // How sync frames travel. The collections only see this interface, so a SharedWorker port can carry
 // the same protocol later; the default is a partysocket (reconnecting, backoff with jitter) WebSocket.
-import { CLOSE_CODES, STAR_ROUTES, STARS_PATH_PREFIX, type UpMessage } from '@lumenize/protocol'
+import { CLOSE_CODES, STAR_ROUTES, STARS_PATH_PREFIX, type UpMessage, unbundle } from '@lumenize/protocol'
 import { WebSocket as ReconnectingWebSocket } from 'partysocket'
 
 export type TransportStatus = 'connecting' | 'open' | 'closed'
@@ -109,7 +109,8 @@ export function partySocketTransport(options: {
         } catch {
           return
         }
-        for (const l of [...messageListeners]) l(parsed)
+        // A frame may bundle several messages; listeners get them one at a time, in order.
+        for (const message of unbundle(parsed)) for (const l of [...messageListeners]) l(message)
       })
     },
     send(message) {

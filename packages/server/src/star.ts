@@ -115,9 +115,18 @@ export function createStarDO(config: LumenizeConfig) {
     private rememberStarId(starId: string): void {
       if (this.starId() === starId) return
       this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('star_id', ?)", starId)
+      this.cachedStarId = starId
     }
 
+    private cachedStarId: string | undefined
+
     private starId(): string | undefined {
+      // Read once per instance: it is asked on every socket message.
+      this.cachedStarId ??= this.readStarId()
+      return this.cachedStarId
+    }
+
+    private readStarId(): string | undefined {
       return this.ctx.storage.sql
         .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'star_id'")
         .toArray()[0]?.value

@@ -9,6 +9,7 @@ import {
   type PokePart,
   type PokeStart,
   PROTOCOL_VERSION,
+  unbundle,
 } from '@lumenize/protocol'
 import { openSocket, type TestSocket } from './helpers'
 
@@ -105,7 +106,7 @@ export class SyncClient {
       }
       const text = String(data)
       this.largestFrameBytes = Math.max(this.largestFrameBytes, Buffer.byteLength(text))
-      this.onFrame(JSON.parse(text) as Frame)
+      for (const message of unbundle(JSON.parse(text))) this.onFrame(message as Frame)
     })
     socket.ws.on('close', () => this.runWaiters())
   }

@@ -186,6 +186,41 @@ describe('sync push', () => {
     expect((await rpc(star, 'get', { id }))?.value).toEqual({ kind: 'a', n: 10 })
   })
 
+  it('applies the good mutations of a frame that also holds failing ones, once each and in order', async () => {
+    const star = freshStar()
+    const client = await SyncClient.connect(star)
+    const id = randomUUID()
+    const last = client.push([
+      upsertDoc(id, { kind: 'a', n: 1 }),
+      { name: 'patch', args: { id, value: { n: 2 }, ifMatch: 99 } },
+      { name: 'patch', args: { id, value: { n: 3 }, ifMatch: 1 } },
+      { name: 'noSuchMutator', args: {} },
+      { name: 'patch', args: { id, value: { n: 4 }, ifMatch: 2 } },
+    ])
+    expect(last).toBe(5)
+    await client.waitForWatermark(5)
+    expect(client.mutationErrors.map((e) => [e.id, e.error.kind])).toEqual([
+      [2, 'CONFLICT'],
+      [4, 'UNKNOWN_MUTATOR'],
+    ])
+    const history = await rpc(star, 'history', { id })
+    expect(history.map((s) => [s.version, s.value.n, s.mutationId])).toEqual([
+      [1, 1, 1],
+      [2, 3, 3],
+      [3, 4, 5],
+    ])
+    // Resending the whole frame, same ids, changes nothing.
+    client.send({
+      type: 'push',
+      clientId: client.clientId,
+      mutations: [1, 2, 3, 4, 5].map((n) => ({ id: n, name: 'patch', args: { id, value: { n: 100 + n } } })),
+    })
+    // Frames of one socket are handled in order: once the pong is back, the resend was handled.
+    await client.ping()
+    expect(await watermarkOnNewSocket(star, client)).toBe(5)
+    expect((await rpc(star, 'history', { id })).length).toBe(3)
+  })
+
   it('commits the mutations of one push frame in order: upsert, patch, then delete of the same id', async () => {
     const star = freshStar()
     const client = await SyncClient.connect(star)

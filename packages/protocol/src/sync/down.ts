@@ -66,3 +66,15 @@ export interface Pong {
 }
 
 export type DownMessage = Connected | PokeStart | PokePart | PokeEnd | MutationError | ErrorMessage | Pong
+
+/**
+ * The messages of one server frame, in order. A frame holds one message, or a JSON array of
+ * messages (the server packs a small poke's pokeStart, parts and pokeEnd into one frame). An array
+ * of JSON-RPC responses is a batch answer, not a bundle, and is returned whole.
+ */
+export function unbundle(frame: unknown): unknown[] {
+  if (!Array.isArray(frame)) return [frame]
+  const first: unknown = frame[0]
+  if (typeof first === 'object' && first !== null && 'jsonrpc' in first) return [frame]
+  return frame
+}

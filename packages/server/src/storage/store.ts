@@ -137,6 +137,30 @@ export class Store {
     return result
   }
 
+  /**
+   * Runs several write batches (one per mutation, each checked on its own) in ONE SQLite
+   * transaction; `extra` runs last, in the same transaction. Throws, committing nothing, if any fails.
+   */
+  runMany(
+    items: ReadonlyArray<{ ctx: WriteContext; fn: (batch: WriteBatch) => void }>,
+    extra: () => void,
+  ): TransactResult {
+    const result = this.storage.transactionSync(() => {
+      const now = this.tick()
+      const changes: CommittedChange[] = []
+      for (const { ctx, fn } of items) {
+        const batch = new WriteBatch(this.parts, now, ctx)
+        fn(batch)
+        batch.finish()
+        changes.push(...batch.changes)
+      }
+      extra()
+      return { snapshots: changes.map((c) => c.after), changes }
+    })
+    if (result.changes.length > 0) this.onCommit?.(result)
+    return result
+  }
+
   /** The SQL handle, for modules that keep their own tables (sync sessions). */
   get sql(): SqlStorage {
     return this.parts.sql

@@ -6,6 +6,7 @@ import {
   type EntitySnapshot,
   ErrorKind,
   MIN_SUPPORTED_PROTOCOL_VERSION,
+  type Mutation,
   ORG_NODE_TYPE,
   PROTOCOL_VERSION,
   type Push,
@@ -14,8 +15,9 @@ import {
 import type { LumenizeConfig } from '../config'
 import { LumenizeError } from '../errors'
 import type { Store } from '../storage/store'
+import type { WriteBatch } from '../storage/write-batch'
 import { diffShapes, project } from './diff'
-import { type Chunk, chunk, pokeEnd, pokePart, pokeStart } from './frames'
+import { type Chunk, chunk, pack, pokeEnd, pokePart, pokeStart } from './frames'
 import { Mutators, serverTx } from './mutators'
 import { type Attachment, attachmentOf, Sessions } from './sessions'
 import type { ResolvedShape, ShapeRegistry } from './shapes'
@@ -153,44 +155,81 @@ export class SyncEngine {
       this.error(ws, ErrorKind.badFrame, `Client ${msg.clientId} belongs to another client group`)
       return
     }
-    let watermark = known?.lmid ?? 0
+    // The mutations to apply: those right after the watermark, up to a gap.
+    const start = known?.lmid ?? 0
+    const todo: Mutation[] = []
+    let gap: Mutation | undefined
     for (const m of msg.mutations) {
-      if (m.id <= watermark) continue
-      if (m.id > watermark + 1) {
-        this.error(
-          ws,
-          ErrorKind.outOfOrder,
-          `Mutation ${m.id} of ${msg.clientId} skips ${watermark + 1}: resend from there`,
-          {
-            clientId: msg.clientId,
-            watermark,
-            id: m.id,
-          },
-        )
+      const last = todo.at(-1)?.id ?? start
+      if (m.id <= last) continue
+      if (m.id > last + 1) {
+        gap = m
         break
       }
-      const ctx = { clientId: msg.clientId, mutationId: m.id }
-      try {
-        const run = this.mutators.prepare(m.name, m.args)
-        this.store.runInTransaction(
-          ctx,
-          (batch) => run(serverTx(this.store, batch)),
-          () => this.sessions.setWatermark(msg.clientId, gid, m.id),
-        )
-      } catch (err) {
-        // The effect rolled back; the id is still consumed so the client can drop it and go on.
-        this.ctx.storage.transactionSync(() => this.sessions.setWatermark(msg.clientId, gid, m.id))
-        const e =
-          err instanceof LumenizeError
-            ? { kind: err.kind, message: err.message, details: err.details }
-            : { kind: ErrorKind.internal, message: 'The mutator failed on the server' }
-        if (!(err instanceof LumenizeError)) console.error(`mutator ${m.name} failed`, err)
-        this.send(ws, { type: 'mutationError', clientId: msg.clientId, id: m.id, error: e })
-      }
-      watermark = m.id
-      this.lmidChanges.set(msg.clientId, { gid, lmid: m.id })
+      todo.push(m)
+    }
+    if (!this.applyTogether(msg.clientId, gid, todo)) {
+      for (const m of todo) this.applyOne(ws, msg.clientId, gid, m)
+    }
+    const last = todo.at(-1)
+    if (last) this.lmidChanges.set(msg.clientId, { gid, lmid: last.id })
+    if (gap) {
+      const watermark = last?.id ?? start
+      this.error(
+        ws,
+        ErrorKind.outOfOrder,
+        `Mutation ${gap.id} of ${msg.clientId} skips ${watermark + 1}: resend from there`,
+        {
+          clientId: msg.clientId,
+          watermark,
+          id: gap.id,
+        },
+      )
     }
     this.scheduleFlush()
+  }
+
+  /**
+   * The fast path: every mutation of a push in one SQLite transaction (per-transaction overhead
+   * dominates small writes). False if any of them fails; nothing is then applied, and the caller
+   * applies them one by one so that only the failing ones are dropped.
+   */
+  private applyTogether(clientId: string, gid: string, todo: readonly Mutation[]): boolean {
+    if (todo.length < 2) return false
+    try {
+      const items = todo.map((m) => {
+        const run = this.mutators.prepare(m.name, m.args)
+        return {
+          ctx: { clientId, mutationId: m.id },
+          fn: (batch: WriteBatch) => run(serverTx(this.store, batch)),
+        }
+      })
+      this.store.runMany(items, () => this.sessions.setWatermark(clientId, gid, todo.at(-1)!.id))
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** Applies one mutation in its own transaction; a failure consumes its id and is sent back typed. */
+  private applyOne(ws: WebSocket, clientId: string, gid: string, m: Mutation): void {
+    try {
+      const run = this.mutators.prepare(m.name, m.args)
+      this.store.runInTransaction(
+        { clientId, mutationId: m.id },
+        (batch) => run(serverTx(this.store, batch)),
+        () => this.sessions.setWatermark(clientId, gid, m.id),
+      )
+    } catch (err) {
+      // The effect rolled back; the id is still consumed so the client can drop it and go on.
+      this.ctx.storage.transactionSync(() => this.sessions.setWatermark(clientId, gid, m.id))
+      const e =
+        err instanceof LumenizeError
+          ? { kind: err.kind, message: err.message, details: err.details }
+          : { kind: ErrorKind.internal, message: 'The mutator failed on the server' }
+      if (!(err instanceof LumenizeError)) console.error(`mutator ${m.name} failed`, err)
+      this.send(ws, { type: 'mutationError', clientId, id: m.id, error: e })
+    }
   }
 
   scheduleFlush(): void {
@@ -338,7 +377,7 @@ export class SyncEngine {
 
   private sendRaw(ws: WebSocket, frames: readonly string[]): void {
     try {
-      for (const f of frames) ws.send(f)
+      for (const f of pack(frames)) ws.send(f)
     } catch {
       // The socket closed under us; its close handler cleans up.
     }

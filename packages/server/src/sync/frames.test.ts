@@ -1,6 +1,6 @@
-import type { EntitySnapshot } from '@lumenize/protocol'
+import { type EntitySnapshot, unbundle } from '@lumenize/protocol'
 import { describe, expect, it } from 'vitest'
-import { chunk, PART_BUDGET, pokePart } from './frames'
+import { BUNDLE_LIMIT, chunk, PART_BUDGET, pack, pokePart } from './frames'
 import { stableJson } from './stable-json'
 
 const row = (i: number, size: number): EntitySnapshot => ({
@@ -53,5 +53,32 @@ describe('stableJson', () => {
     )
     expect(stableJson({ a: 1 })).not.toBe(stableJson({ a: '1' }))
     expect(stableJson({ a: 1, b: undefined })).toBe(stableJson({ a: 1 }))
+  })
+})
+
+describe('pack', () => {
+  it('bundles a small poke into one frame that unbundles to the same messages, in order', () => {
+    const messages = ['{"type":"pokeStart"}', '{"type":"pokePart"}', '{"type":"pokeEnd"}']
+    const frames = pack(messages)
+    expect(frames).toHaveLength(1)
+    expect(unbundle(JSON.parse(frames[0]!))).toEqual(messages.map((m) => JSON.parse(m)))
+  })
+
+  it('splits large messages over frames of at most BUNDLE_LIMIT, keeping order', () => {
+    const big = (i: number) => JSON.stringify({ type: 'pokePart', i, pad: 'x'.repeat(150_000) })
+    const messages = [big(0), big(1), big(2), big(3), big(4)]
+    const frames = pack(messages)
+    expect(frames.length).toBeGreaterThan(1)
+    for (const f of frames) expect(f.length).toBeLessThanOrEqual(BUNDLE_LIMIT + 2)
+    const back = frames.flatMap((f) => unbundle(JSON.parse(f))) as Array<{ i: number }>
+    expect(back.map((m) => m.i)).toEqual([0, 1, 2, 3, 4])
+  })
+
+  it('leaves a JSON-RPC batch answer whole', () => {
+    const batch = [
+      { jsonrpc: '2.0', id: 1, result: 1 },
+      { jsonrpc: '2.0', id: 2, result: 2 },
+    ]
+    expect(unbundle(batch)).toEqual([batch])
   })
 })

@@ -2,6 +2,32 @@
 // Parts stay well under the 512 KiB that hibernated sockets handle reliably.
 import type { EntitySnapshot } from '@lumenize/protocol'
 
+/** The largest frame `pack` builds from several messages. */
+export const BUNDLE_LIMIT = 400 * 1024
+
+/**
+ * Packs consecutive messages into as few frames as fit under BUNDLE_LIMIT: one `ws.send` per
+ * small poke instead of three. A frame of several messages is a JSON array of them.
+ */
+export function pack(messages: readonly string[]): string[] {
+  const out: string[] = []
+  let group: string[] = []
+  let size = 0
+  const flush = (): void => {
+    if (group.length === 1) out.push(group[0]!)
+    else if (group.length > 1) out.push(`[${group.join(',')}]`)
+    group = []
+    size = 0
+  }
+  for (const m of messages) {
+    if (size + m.length + 1 > BUNDLE_LIMIT) flush()
+    group.push(m)
+    size += m.length + 1
+  }
+  flush()
+  return out
+}
+
 /** Target size of one part's rows, in bytes of JSON. A single row is at most 256 KiB. */
 export const PART_BUDGET = 192 * 1024
 
