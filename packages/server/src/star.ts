@@ -88,7 +88,7 @@ export function createStarDO(config: LumenizeConfig) {
     }
 
     override async alarm(): Promise<void> {
-      this.sync.trimOpLog()
+      this.sync.onAlarm()
     }
 
     override webSocketClose(ws: WebSocket, code: number, reason: string): void {

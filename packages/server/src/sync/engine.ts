@@ -30,6 +30,8 @@ export class SyncEngine {
   private readonly mutators: Mutators
   private pokedSeq: number
   private flushTimer: ReturnType<typeof setTimeout> | undefined
+  /** When the trim alarm is set for (known to this instance). */
+  private alarmAt: number | undefined
   /** Watermarks advanced since the last poke, by client: sent in the next poke's pokeEnd. */
   private readonly lmidChanges = new Map<string, { gid: string; lmid: number }>()
 
@@ -323,13 +325,30 @@ export class SyncEngine {
     this.send(ws, details ? { type: 'error', kind, message, details } : { type: 'error', kind, message })
   }
 
-  private maybeScheduleTrim(): void {
+  /**
+   * Sets the alarm for when trimming will have something to drop: an entry both beyond `keepCount`
+   * (with 10% slack, so trims come in chunks) and older than `keepMs`.
+   */
+  maybeScheduleTrim(): void {
     const keepCount = this.config.opLog?.keepCount ?? 100_000
-    if (this.store.seq() - this.trimmedThrough() > keepCount * 1.1) {
-      void this.ctx.storage.getAlarm().then((t) => {
-        if (t === null) void this.ctx.storage.setAlarm(Date.now() + 1000)
-      })
-    }
+    const keepMs = this.config.opLog?.keepMs ?? 7 * DAY
+    const trimmed = this.trimmedThrough()
+    if (this.store.seq() - trimmed <= keepCount * 1.1) return
+    const oldest = this.store.sql
+      .exec<{ at: number }>('SELECT at FROM op_log WHERE seq > ? ORDER BY seq LIMIT 1', trimmed)
+      .toArray()[0]
+    if (!oldest) return
+    const at = Math.max(Date.now() + 100, oldest.at + keepMs + 1)
+    if (this.alarmAt !== undefined && this.alarmAt <= at) return
+    this.alarmAt = at
+    void this.ctx.storage.setAlarm(at)
+  }
+
+  /** The alarm: trim what retention allows, then schedule the next trim if one is due later. */
+  onAlarm(): void {
+    this.alarmAt = undefined
+    this.trimOpLog()
+    this.maybeScheduleTrim()
   }
 
   private *seedRows(shape: ResolvedShape): Generator<EntitySnapshot | string> {
