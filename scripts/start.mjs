@@ -6,13 +6,15 @@ import { ensureDeps, ensurePnpm, root, run } from './lib.mjs'
 const pnpm = ensurePnpm()
 ensureDeps(pnpm)
 const port = process.env.PORT ?? '8787'
+// Where the server keeps its data (LUMENIZE_DATA_DIR overrides; tests point it at a temp folder).
+const data = process.env.LUMENIZE_DATA_DIR ?? join(root, '.lumenize', 'state')
 const origin = `http://127.0.0.1:${port}`
 console.log(`
 Lumenize is starting:
   server   ${origin}
   health   ${origin}/stars/acme.prod.main/health
   sync     ws://127.0.0.1:${port}/stars/<universe.galaxy.star>/sync
-  data     ${join(root, '.lumenize', 'state')}
+  data     ${data}
 `)
 const code = await run(
   pnpm,
