@@ -188,7 +188,8 @@ export class SyncEngine {
         },
       )
     }
-    this.scheduleFlush()
+    // The pusher waits for this poke's confirmation: send it now rather than one timer hop later.
+    this.flush()
   }
 
   /**
