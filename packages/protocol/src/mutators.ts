@@ -15,16 +15,19 @@ export interface MutatorTx {
   delete(op: { id: string; ifMatch?: number }): void
 }
 
-/** A Standard Schema v1 validator (valibot, zod, arktype...), synchronous. */
-export interface ArgsSchema<T> {
+/**
+ * A Standard Schema v1 validator (valibot, zod, arktype... all implement it). Lumenize validates
+ * synchronously: a validator that returns a Promise is a configuration error.
+ */
+export interface StandardSchemaV1<T = unknown> {
   readonly '~standard': {
     readonly version: 1
     readonly vendor: string
-    readonly validate: (value: unknown) => ArgsResult<T> | Promise<ArgsResult<T>>
+    readonly validate: (value: unknown) => StandardResult<T> | Promise<StandardResult<T>>
     readonly types?: { readonly input: unknown; readonly output: T } | undefined
   }
 }
-type ArgsResult<T> =
+export type StandardResult<T> =
   | { readonly value: T; readonly issues?: undefined }
   | {
       readonly issues: ReadonlyArray<{
@@ -32,6 +35,9 @@ type ArgsResult<T> =
         readonly path?: ReadonlyArray<unknown> | undefined
       }>
     }
+
+/** The schema of a mutator's args. */
+export type ArgsSchema<T> = StandardSchemaV1<T>
 
 /** One mutator: validated args and the writes it makes. */
 export interface MutatorDef<Args = unknown> {

@@ -1,27 +1,8 @@
 // Server configuration: the entity types of a star (validation, indexes, unique fields, references).
-import type { ArgsSchema, MutatorTx } from '@lumenize/protocol'
-import { ORG_NODE_TYPE } from '@lumenize/protocol'
+import { type ArgsSchema, type MutatorTx, ORG_NODE_TYPE, type StandardSchemaV1 } from '@lumenize/protocol'
 import type { ShapeDef } from './sync/shapes'
 
-/**
- * A Standard Schema v1 validator (valibot, zod, arktype... all implement it). Only synchronous
- * validation is supported: a validator that returns a Promise is a configuration error.
- */
-export interface StandardSchemaV1<Output = unknown> {
-  readonly '~standard': {
-    readonly version: 1
-    readonly vendor: string
-    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>
-  }
-}
-type StandardResult<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | {
-      readonly issues: ReadonlyArray<{
-        readonly message: string
-        readonly path?: ReadonlyArray<unknown> | undefined
-      }>
-    }
+export type { StandardSchemaV1 }
 
 /** How one entity type behaves. Field names are dotted paths into the entity's value. */
 export interface EntityTypeConfig {

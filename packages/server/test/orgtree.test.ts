@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import type { EntitySnapshot, JsonObject } from '@lumenize/protocol'
 import { describe, expect, it } from 'vitest'
-import { freshStar } from './helpers'
+import { freshStar, mulberry32 } from './helpers'
 import {
   type RpcCallError,
   type RpcParams,
@@ -14,18 +14,6 @@ import {
   sleep,
   storeState,
 } from './rpc-client'
-
-/** A small seeded PRNG (mulberry32), so the random DAG is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const ids = (snaps: readonly EntitySnapshot[]): string[] => snaps.map((s) => s.id)
 const sorted = (xs: Iterable<string>): string[] => [...xs].sort()

@@ -1,6 +1,6 @@
 // Randomized convergence: many writers and overlapping subscriptions; every replica ends equal to a fresh query.
 import { describe, expect, it } from 'vitest'
-import { freshStar } from './helpers'
+import { freshStar, mulberry32 } from './helpers'
 import { type BatchOutcome, type RpcMethodName, type RpcParams, rpc, rpcBatch } from './rpc-client'
 import { type NewMutation, SyncClient } from './sync-client'
 
@@ -10,18 +10,6 @@ type Json = Record<string, unknown>
 const SEED = 20_261_123
 const NODES = 40
 const OPERATIONS = 3_000
-
-/** A small seeded PRNG (mulberry32), so every run makes the same choices. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const rand = mulberry32(SEED)
 const int = (n: number): number => Math.floor(rand() * n)

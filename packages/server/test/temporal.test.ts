@@ -2,20 +2,8 @@
 import { randomUUID } from 'node:crypto'
 import { END_OF_TIME, type EntitySnapshot, type JsonObject, type JsonValue } from '@lumenize/protocol'
 import { describe, expect, it } from 'vitest'
-import { freshStar } from './helpers'
+import { freshStar, mulberry32 } from './helpers'
 import { type RpcParams, type RpcResults, rpc, rpcAll, rpcError, sleep } from './rpc-client'
-
-/** A small seeded PRNG (mulberry32), so every run writes the same sequence. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const isObject = (v: JsonValue | undefined): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
