@@ -271,7 +271,9 @@ export class Store {
       }
       return `${column} ${direction === 'desc' ? 'DESC' : 'ASC'}`
     })
-    order.push('s.id ASC')
+    // As of an instant, order by the current row's id: the same value, already in index order, so
+    // SQLite stops at the limit instead of joining and sorting every entity of the type first.
+    order.push(`${cur}.id ASC`)
     return {
       sql: `${cte} SELECT ${SNAPSHOT_COLUMNS.replace(/(\w+)/g, 's.$1')} FROM ${from} WHERE ${conditions.join(' AND ')}
        ORDER BY ${order.join(', ')} LIMIT ${limit} OFFSET ${offset}`,
