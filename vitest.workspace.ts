@@ -2,8 +2,7 @@
 // (Vitest 4 ignores a workspace file on its own).
 import { playwright } from '@vitest/browser-playwright'
 import type { TestProjectConfiguration } from 'vitest/config'
-
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+import { chromiumArgs, chromiumPath } from './chromium'
 
 export const projects: TestProjectConfiguration[] = [
   {
@@ -64,15 +63,7 @@ export const projects: TestProjectConfiguration[] = [
         provider: playwright({
           launchOptions: {
             executablePath: chromiumPath,
-            args: [
-              '--no-sandbox',
-              '--disable-gpu',
-              '--disable-dev-shm-usage',
-              '--disable-background-networking',
-              '--disable-component-update',
-              '--disable-sync',
-              '--no-first-run',
-            ],
+            args: [...chromiumArgs],
           },
         }),
       },

@@ -1,5 +1,6 @@
 // End-to-end tests: real Chromium (Debian's, never a downloaded one) against the real server.
 import { defineConfig } from '@playwright/test'
+import { chromiumArgs, chromiumPath } from '../chromium'
 
 export default defineConfig({
   testDir: './tests',
@@ -12,16 +13,8 @@ export default defineConfig({
   use: {
     headless: true,
     launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      executablePath: chromiumPath,
+      args: [...chromiumArgs],
     },
   },
 })

@@ -1,35 +1,20 @@
 // Chromium for the client-core workloads: the bench page (src/browser/page.ts) bundled with
 // esbuild, served by a tiny node:http server on 127.0.0.1 (a free port), and opened with
 // playwright's chromium.launch on Debian's Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
-//
-// bench may not add dependencies: esbuild is the one @lumenize/server uses to bundle the Worker
-// (resolved from packages/server), and the page's `@tanstack/db` is client-core's (a `paths` entry
-// in bench/tsconfig.json, which esbuild honours too).
+// The page's `@tanstack/db` is the workspace's single copy (pinned by the root override).
 import { execFileSync } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
-import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import * as esbuild from 'esbuild'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright'
-import type * as Esbuild from '../../../packages/server/node_modules/esbuild/lib/main'
+import { chromiumArgs, chromiumPath } from '../../../chromium'
 import type { BenchPage } from '../browser/api'
 import type { CpuProfile } from './cpuprofile'
 import { descendants } from './proc'
 import { withTimeout } from './util'
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
-
-const esbuild = createRequire(new URL('../../../packages/server/package.json', import.meta.url))(
-  'esbuild',
-) as typeof Esbuild
+export const CHROMIUM_PATH = chromiumPath
+const CHROMIUM_ARGS = [...chromiumArgs]
 
 const PAGE_ENTRY = fileURLToPath(new URL('../browser/page.ts', import.meta.url))
 const TSCONFIG = fileURLToPath(new URL('../../tsconfig.json', import.meta.url))
