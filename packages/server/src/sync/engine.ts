@@ -30,6 +30,8 @@ export class SyncEngine {
   private readonly mutators: Mutators
   private pokedSeq: number
   private flushTimer: ReturnType<typeof setTimeout> | undefined
+  /** Cache of the `trimmed_through` meta row. */
+  private trimmed: number | undefined
   /** When the trim alarm is set for (known to this instance). */
   private alarmAt: number | undefined
   /** Watermarks advanced since the last poke, by client: sent in the next poke's pokeEnd. */
@@ -314,12 +316,15 @@ export class SyncEngine {
       this.store.sql.exec('DELETE FROM op_log WHERE seq <= ?', cut)
       this.setMeta('trimmed_through', cut)
     })
+    this.trimmed = cut
     return { trimmedThrough: cut }
   }
 
   /** Cookies at or above this can resume from the op-log. */
   trimmedThrough(): number {
-    return this.meta('trimmed_through') ?? 0
+    // Read once per instance (it is asked after every flush), kept current by trimOpLog.
+    this.trimmed ??= this.meta('trimmed_through') ?? 0
+    return this.trimmed
   }
 
   error(ws: WebSocket, kind: ErrorKind, message: string, details?: Record<string, unknown>): void {
