@@ -23,6 +23,13 @@ export const CLOSE_CODES = {
   frameTooLarge: 4413,
 } as const
 
+/**
+ * The heartbeat, exactly as sent: the runtime answers this frame with `PONG_FRAME` without waking
+ * the star (a hibernated star stays asleep), so clients send it verbatim, never re-serialized.
+ */
+export const PING_FRAME = '{"type":"ping"}'
+export const PONG_FRAME = '{"type":"pong"}'
+
 /** The largest frame a client may send on the sync socket, in bytes. */
 export const MAX_CLIENT_FRAME_BYTES = 512 * 1024
 

@@ -1,7 +1,13 @@
 // Frames on the sync socket: JSON-RPC 2.0 frames (objects with "jsonrpc", or arrays) go to the
 // same dispatcher as `POST /rpc`; sync messages are parsed strictly and handed to the engine.
 // A bad frame gets a typed error frame and the socket stays open.
-import { ErrorKind, MAX_CLIENT_FRAME_BYTES, type UpMessage, UpMessageSchema } from '@lumenize/protocol'
+import {
+  ErrorKind,
+  MAX_CLIENT_FRAME_BYTES,
+  PONG_FRAME,
+  type UpMessage,
+  UpMessageSchema,
+} from '@lumenize/protocol'
 import * as v from 'valibot'
 import { dispatchSync } from './rpc/jsonrpc'
 import type { RpcContext } from './rpc/methods'
@@ -68,7 +74,7 @@ function route(ws: WebSocket, msg: UpMessage, engine: SyncEngine, star: string):
       engine.push(ws, msg)
       break
     case 'ping':
-      ws.send('{"type":"pong"}')
+      ws.send(PONG_FRAME)
       break
     default:
       msg satisfies never

@@ -1,7 +1,15 @@
 // The Star Durable Object: one per tenant, owns all of that star's data in SQLite.
 // Kept thin: each operation lives in its own module (storage/, rpc/, socket.ts).
 import { DurableObject } from 'cloudflare:workers'
-import { CLOSE_CODES, ErrorKind, STAR_ID_HEADER, STAR_ROUTES, type StarHealth } from '@lumenize/protocol'
+import {
+  CLOSE_CODES,
+  ErrorKind,
+  PING_FRAME,
+  PONG_FRAME,
+  STAR_ID_HEADER,
+  STAR_ROUTES,
+  type StarHealth,
+} from '@lumenize/protocol'
 import type { LumenizeConfig } from './config'
 import type { Env } from './env'
 import { httpError, json } from './http'
@@ -46,8 +54,8 @@ export function createStarDO(config: LumenizeConfig) {
         trimOpLog: (keepLast) => this.sync.trimOpLog(keepLast),
         instance: env.LUMENIZE_TEST_HOOKS === '1' ? this.instance : undefined,
       }
-      // Keep-alive pings are answered by the runtime without waking the object.
-      ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
+      // The protocol's heartbeat ping, byte for byte, is answered by the runtime without waking the object.
+      ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME))
     }
 
     override async fetch(request: Request): Promise<Response> {

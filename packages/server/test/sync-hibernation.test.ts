@@ -1,5 +1,6 @@
 // Hibernation: an idle star is evicted with a subscribed socket open, and pokes and pushes resume after.
 import { randomUUID } from 'node:crypto'
+import { PING_FRAME, PONG_FRAME } from '@lumenize/protocol'
 import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { freshStar, serverUrl } from './helpers'
@@ -11,7 +12,7 @@ const IDLE_MS = 12_000
 /** When, within the idle time, a keep-alive "ping" goes out (answered by the runtime, not the object). */
 const KEEPALIVE_AT_MS = 4_000
 
-/** A bare socket for the runtime's "ping" -> "pong" autoresponse (plain text, not JSON). */
+/** A bare socket sending the protocol's heartbeat, which the runtime answers without the object. */
 async function keepAliveSocket(star: string): Promise<{ ping: () => Promise<string>; close: () => void }> {
   const ws = new WebSocket(`${serverUrl().replace(/^http/, 'ws')}/stars/${star}/sync`)
   await new Promise<void>((resolve, reject) => {
@@ -22,7 +23,7 @@ async function keepAliveSocket(star: string): Promise<{ ping: () => Promise<stri
     ping: () =>
       new Promise((resolve) => {
         ws.once('message', (data) => resolve(String(data)))
-        ws.send('ping')
+        ws.send(PING_FRAME)
       }),
     close: () => ws.close(1000),
   }
@@ -44,7 +45,7 @@ describe('sync across hibernation', () => {
 
     // No traffic to this star while idle but a keep-alive, which must not wake (and so keep) the object.
     await sleep(KEEPALIVE_AT_MS)
-    expect(await keepAlive.ping()).toBe('pong')
+    expect(await keepAlive.ping()).toBe(PONG_FRAME)
     await sleep(IDLE_MS - KEEPALIVE_AT_MS)
     expect(client.socket.closed).toBeUndefined()
     const { instance: after } = await rpc(star, 'star.instance')

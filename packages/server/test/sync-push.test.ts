@@ -288,6 +288,34 @@ describe('sync push', () => {
     expect(early.confirmed.has(late.clientId)).toBe(false)
   })
 
+  it('tells a client of the group that re-pushes the applied mutations of a closed client their watermark', async () => {
+    const star = freshStar()
+    const closing = await SyncClient.connect(star)
+    const id = randomUUID()
+    const mutations = [
+      { id: 1, ...upsertDoc(id, { n: 1 }) },
+      { id: 2, name: 'patch', args: { id, value: { n: 2 } } },
+    ]
+    closing.send({ type: 'push', clientId: closing.clientId, mutations })
+    await closing.waitForWatermark(2)
+    await closing.close()
+
+    // Another client of the group pushes the closed client's queue again (it never saw the confirmation).
+    const recovering = await SyncClient.connect(star, { clientGroupId: closing.clientGroupId })
+    const seq = (await rpc(star, 'star.health')).seq
+    recovering.send({ type: 'push', clientId: closing.clientId, mutations })
+    await recovering.waitFor(
+      'the closed client confirmed',
+      () => recovering.confirmed.get(closing.clientId) === 2,
+    )
+    expect((await rpc(star, 'star.health')).seq).toBe(seq)
+    expect(versions(await rpc(star, 'history', { id }))).toEqual([
+      [1, 1, false],
+      [2, 2, false],
+    ])
+    expect(recovering.errors).toEqual([])
+  })
+
   it('refuses pushes and connects for a client id that belongs to another client group', async () => {
     const star = freshStar()
     const owner = await SyncClient.connect(star)

@@ -177,6 +177,10 @@ export class SyncEngine {
     }
     const last = todo.at(-1)
     if (last) this.lmidChanges.set(msg.clientId, { gid, lmid: last.id })
+    // A push of nothing but replays still tells its sender the watermark: a client recovering the
+    // mutations of a closed one learns this way which of them were applied already.
+    else if (known && msg.mutations.some((m) => m.id <= start))
+      this.lmidChanges.set(msg.clientId, { gid, lmid: start })
     if (gap) {
       const watermark = last?.id ?? start
       this.error(
