@@ -35,9 +35,7 @@ describe('client-core in Chromium', () => {
     const docs = first.shape<Doc>('entities', { type: 'Doc' })
     await first.ready
     for (let n = 0; n < 50; n++) docs.insert({ type: 'Doc', value: { n } })
-    await eventually(() =>
-      expect(first.status.getSnapshot()).toMatchObject({ connection: 'online', pending: 0 }),
-    )
+    await eventually(() => expect(first.status.getSnapshot()).toMatchObject({ state: 'synced', pending: 0 }))
     await eventually(() => expect([...docs.values()].every((d) => d.$synced)).toBe(true))
     expect(first.status.getSnapshot().persistence).toBe('indexeddb')
     await first.close()
@@ -59,7 +57,7 @@ describe('client-core in Chromium', () => {
     expect([...again.values()].map((d) => d.value.n).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 50 }, (_, n) => n),
     )
-    await eventually(() => expect(second.status.getSnapshot().connection).toBe('online'))
+    await eventually(() => expect(second.status.getSnapshot().state).toBe('synced'))
     // A write after the reload goes through and is confirmed.
     const tx = again.insert({ type: 'Doc', value: { n: 50 } })
     await tx.isPersisted.promise
@@ -83,7 +81,7 @@ describe('client-core in Chromium', () => {
     await offline.ready
     expect(cached.isReady()).toBe(true)
     expect([...cached.values()].map((d) => d.value.n)).toEqual([1])
-    expect(offline.status.getSnapshot().connection).not.toBe('online')
+    expect(offline.status.getSnapshot().state).not.toBe('synced')
     await offline.close()
   })
 })

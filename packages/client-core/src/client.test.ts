@@ -2,21 +2,20 @@
 // until their confirming poke, rollback, rebase on top of remote pokes, reconnects and timeouts.
 import { describe, expect, it } from 'vitest'
 import { createClient, type LumenizeClient } from './client'
-import { MutationRejectedError, MutationTimeoutError } from './errors'
+import { MutationRejectedError } from './errors'
 import { FakeTransport, pokeFrames, snapshot } from './testing/fake-transport'
 
 type Task = { title: string; done?: boolean }
 const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms))
 
-async function setup(options: { confirmTimeoutMs?: number } = {}) {
+async function setup() {
   const transport = new FakeTransport()
   const client: LumenizeClient = createClient({
     url: 'http://fake',
     star: 'unit.test.star',
     persistence: 'memory',
     transport,
-    ...options,
   })
   const tasks = client.shape<Task>('entities', { type: 'Task' })
   await client.ready
@@ -24,7 +23,7 @@ async function setup(options: { confirmTimeoutMs?: number } = {}) {
   await tick()
   transport.deliver({ type: 'connected', protocolVersion: 1, watermark: 0, cookie: 1 })
   const subId = transport.sentOf('subscribe')[0]?.subId ?? ''
-  const clientId = client.clientId ?? ''
+  const clientId = client.clientId
   return { transport, client, tasks, subId, clientId }
 }
 
@@ -265,27 +264,39 @@ describe('optimistic writes', () => {
     })
   })
 
-  it('times out only while online, keeps the mutation queued, and never loses it', async () => {
-    const { transport, tasks, subId, client } = await setup({ confirmTimeoutMs: 40 })
+  it('keeps an offline write visible however long it waits, and shows how old it is', async () => {
+    const { transport, tasks, subId, client, clientId } = await setup()
     transport.deliver(...pokeFrames({ cookie: 2, parts: [{ subId, truncate: true }] }))
     transport.drop()
+    const before = Date.now()
     const offline = tasks.insert({ id: uuid(1), type: 'Task', value: { title: 'offline' } })
-    await tick(80)
+    await tick(300)
+    // Nothing rolls back on a timer: the write waits for the server, and the status says since when.
     expect(offline.state).toBe('persisting')
+    expect(tasks.get(uuid(1))?.value.title).toBe('offline')
+    const status = client.status.getSnapshot()
+    expect(status.pending).toBe(1)
+    expect(status.oldestPendingAt?.epochMilliseconds).toBeGreaterThanOrEqual(before)
+    expect(status.oldestPendingAt?.epochMilliseconds).toBeLessThanOrEqual(Date.now() - 250)
+
     transport.open()
     await tick()
     transport.deliver({ type: 'connected', protocolVersion: 1, watermark: 0, cookie: 2 })
+    const resub = transport.sentOf('subscribe')[1]?.subId ?? ''
+    expect(transport.sentOf('push')).toHaveLength(1)
     transport.deliver(
       ...pokeFrames({
-        cookie: 2,
+        cookie: 3,
         baseCookie: 2,
-        parts: [{ subId: transport.sentOf('subscribe')[1]?.subId ?? '' }],
+        parts: [
+          { subId: resub, puts: [snapshot(uuid(1), { title: 'offline' }, { clientId, mutationId: 1 })] },
+        ],
+        lmids: { [clientId]: 1 },
       }),
     )
-    await expect(offline.isPersisted.promise).rejects.toBeInstanceOf(MutationTimeoutError)
-    expect(tasks.has(uuid(1))).toBe(false)
-    expect(client.status.getSnapshot().pending).toBe(1)
-    expect(transport.sentOf('push')).toHaveLength(1)
+    await offline.isPersisted.promise
+    expect(tasks.get(uuid(1))).toMatchObject({ $synced: true, version: 1 })
+    expect(client.status.getSnapshot()).toMatchObject({ pending: 0, oldestPendingAt: null })
   })
 })
 
@@ -296,7 +307,7 @@ describe('reconnects', () => {
     const first = tasks.insert({ id: uuid(1), type: 'Task', value: { title: 'one' } })
     await tick()
     transport.drop()
-    expect(client.status.getSnapshot().connection).toBe('offline')
+    expect(client.status.getSnapshot()).toMatchObject({ state: 'connecting', reason: null })
     const second = tasks.insert({ id: uuid(2), type: 'Task', value: { title: 'two' } })
     await tick()
     expect(transport.sentOf('push')).toHaveLength(1)
@@ -333,13 +344,13 @@ describe('reconnects', () => {
         cookie: 7,
         baseCookie: 6,
         parts: [{ subId: resub?.subId ?? '', puts: [snapshot(uuid(2), { title: 'two' })] }],
-        lmids: { [client.clientId ?? '']: 2 },
+        lmids: { [client.clientId]: 2 },
       }),
     )
     await second.isPersisted.promise
     expect(tasks.get(uuid(1))?.$synced).toBe(true)
     expect(tasks.get(uuid(2))?.$synced).toBe(true)
-    expect(client.status.getSnapshot()).toMatchObject({ connection: 'online', pending: 0 })
+    expect(client.status.getSnapshot()).toMatchObject({ state: 'synced', pending: 0 })
   })
 
   it('resends from watermark + 1 after OUT_OF_ORDER', async () => {
@@ -373,12 +384,12 @@ describe('reconnects', () => {
     })
     const seen: string[] = []
     client.status.subscribe(() => {
-      const now = client.status.getSnapshot().connection
+      const now = client.status.getSnapshot().state
       if (seen.at(-1) !== now) seen.push(now)
     })
     const snap = client.status.getSnapshot()
     expect(snap).toBe(client.status.getSnapshot())
-    expect(snap).toMatchObject({ connection: 'connecting', pending: 0, lastSyncedAt: null })
+    expect(snap).toMatchObject({ state: 'connecting', pending: 0, lastSyncedAt: null, source: 'cache' })
     const docs = client.shape('entities', { type: 'Doc' })
     docs.insert({ type: 'Doc', value: {} })
     await client.ready
@@ -389,9 +400,10 @@ describe('reconnects', () => {
     transport.deliver(
       ...pokeFrames({ cookie: 1, parts: [{ subId: transport.sentOf('subscribe')[0]?.subId ?? '' }] }),
     )
+    expect(client.status.getSnapshot()).toMatchObject({ state: 'synced', source: 'server' })
     expect(client.status.getSnapshot().lastSyncedAt).not.toBeNull()
     transport.drop()
-    expect(seen).toEqual(['connecting', 'online', 'offline'])
+    expect(seen).toEqual(['connecting', 'syncing', 'synced', 'connecting'])
     await client.close()
   })
 })

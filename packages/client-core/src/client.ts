@@ -1,43 +1,36 @@
-// createClient: wires the store, the pending queue, the sync session and the collections together,
-// and exposes the public API (shape, local, mutate, push, history, asOf, status, close).
-import type { EntitySnapshot, JsonObject, MutatorTx, WriteOp } from '@lumenize/protocol'
-import { createTransaction, type PendingMutation, type Transaction } from '@tanstack/db'
-import type { ClientStore } from './cache/store'
-import { openStore } from './cache/store'
+// createClient: the composition root. It wires the store, the pending queue, mutation recovery, the
+// connection lifecycle, the sync session and the collections together, and exposes the public API.
+import type { EntitySnapshot, JsonObject, WriteOp } from '@lumenize/protocol'
+import type { PendingMutation, Transaction } from '@tanstack/db'
+import { cacheName } from './cache/db'
+import { type ClientStore, openStore } from './cache/store'
 import { createLocalCollection, type LocalOptions, type LocalUtils } from './collections/local'
-import {
-  type EntityCollection,
-  type ShapeHost,
-  type ShapeOptions,
-  ShapeSubscription,
-  type ShapeUtils,
-  shapeKeyOf,
-} from './collections/shape'
-import { BUILT_IN_RUNNERS, collectionTx, toServerMutation } from './collections/writes'
+import { type AnyMutatorDef, type MutatorsRecord, OptimisticWrites } from './collections/optimistic'
+import { type ShapeHost, type ShapeOptions, ShapeSubscription, shapeKeyOf } from './collections/shape'
+import type { EntityCollection, ShapeUtils } from './collections/types'
 import {
   CacheUnavailableError,
   CacheWriteError,
   ClientClosedError,
-  type LumenizeClientError,
-  MutationRejectedError,
+  LumenizeClientError,
+  TokenError,
 } from './errors'
+import { Connection, type HeartbeatOptions } from './lifecycle/connection'
+import { isLive, isOffline, PUBLIC_STATE } from './lifecycle/machine'
+import { type NetworkSignals, runtimeNetwork } from './lifecycle/network'
+import { type AcquireLock, defaultLocks, type HeldLock } from './locks'
 import type { EntityRow } from './rows'
-import { asOf, history, rpcCaller } from './rpc'
+import { asOf, history, reportUnhandled, rpcCaller } from './rpc'
 import { StatusController, type StatusStore } from './status'
 import { PendingQueue } from './sync/pending'
+import { Recovery } from './sync/recovery'
 import { SyncSession } from './sync/session'
-import type { InstantLike } from './temporal'
+import { type InstantLike, toInstant } from './temporal'
 import { partySocketTransport, type ReconnectOptions, type Transport, type WebSocketLike } from './transport'
 
-/** A mutator as `createClient` takes it: what `defineMutator` returns, its args type kept. */
-export interface AnyMutatorDef {
-  readonly args: { readonly '~standard': { readonly validate: (value: unknown) => unknown } }
-  readonly run: (tx: MutatorTx, args: never) => void
-}
+export type { AnyMutatorDef, MutatorsRecord }
 
-export type MutatorsRecord = Readonly<Record<string, AnyMutatorDef>>
-
-type ArgsOf<M> = M extends { run: (tx: MutatorTx, args: infer A) => void } ? A : never
+type ArgsOf<M> = M extends { run: (tx: never, args: infer A) => void } ? A : never
 
 /** The built-in mutators of every star. */
 export interface BuiltInMutate {
@@ -61,7 +54,10 @@ export interface ClientOptions<M extends MutatorsRecord = Record<never, never>> 
   token?: string | (() => string | Promise<string>)
   /** Where rows, cookies and the pending queue live. 'indexeddb' falls back to memory when unavailable. */
   persistence: 'indexeddb' | 'memory'
-  /** Names the cache database and the server's client group; default: a stored random id. */
+  /**
+   * Names the cache database and the server's client group (default: one group per browser profile,
+   * its id stored in the cache). Every client of a group shares the cache; each has its own clientId.
+   */
   clientGroupId?: string
   /** Custom mutators shared with the server (`defineMutator`), run optimistically here. */
   mutators?: M
@@ -70,21 +66,27 @@ export interface ClientOptions<M extends MutatorsRecord = Record<never, never>> 
   /** A WebSocket class for runtimes without one (Node 20: `ws`). */
   WebSocket?: WebSocketLike
   reconnect?: ReconnectOptions
-  /** How long a mutation sent while online may wait for its confirmation (default 15 s). */
-  confirmTimeoutMs?: number
+  /** When a quiet socket is pinged, and how long an answer may take (default 4 s and 4 s). */
+  heartbeat?: HeartbeatOptions
+  /** The runtime's online/offline signals (default: the browser's `online`/`offline` events). */
+  network?: NetworkSignals
   /** Rows per IndexedDB record (default 500). */
   rowsPerChunk?: number
-  /** Hears every error that no caller awaits (cache fallback, replayed mutations, server errors). */
+  /**
+   * Hears every error that no caller handles: cache fallbacks, rejected collection edits, rejected
+   * mutations of a closed client pushed by this one, server errors, and rejected `mutate`, `rpc`,
+   * `history` and `asOf` calls whose promise nobody awaits.
+   */
   onError?: (error: LumenizeClientError) => void
 }
 
 export interface LumenizeClient<M extends MutatorsRecord = Record<never, never>> {
-  /** Connection, pending count, last sync, persistence, last error: `subscribe` / `getSnapshot`. */
+  /** State, reason, pending, oldest pending, last sync, source, persistence, last error. */
   readonly status: StatusStore
   /** Settles when the cache is open, cached shapes are shown and the socket starts connecting. */
   readonly ready: Promise<void>
-  /** This client's id (stored with the cache); null until `ready`. */
-  readonly clientId: string | null
+  /** This client's id: its own for as long as it lives (one per tab), never shared. */
+  readonly clientId: string
   /**
    * A live collection of a shape. The same (name, params) gives the same collection; each call is an
    * acquisition, given back with `collection.utils.release()`.
@@ -121,6 +123,9 @@ export interface LumenizeClient<M extends MutatorsRecord = Record<never, never>>
   close(): Promise<void>
 }
 
+/** How often `lastSyncedAt` may change (status and cache): pokes can come many times a second. */
+const SYNCED_GRANULARITY_MS = 1_000
+
 /**
  * Creates a client for one star.
  *
@@ -132,13 +137,17 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
   options: ClientOptions<M>,
 ): LumenizeClient<M> {
   const instanceId = crypto.randomUUID().slice(0, 8)
+  const clientId = crypto.randomUUID()
+  const dbName = cacheName(options.star, options.clientGroupId ?? 'default')
+  const locks: AcquireLock = defaultLocks()
   const status = new StatusController(options.persistence)
   const shapes = new Map<string, ShapeSubscription>()
   const locals = new Map<string, EntityCollection<JsonObject, LocalUtils>>()
-  const mutators: MutatorsRecord = options.mutators ?? {}
   let store: ClientStore | undefined
-  let identity: { clientId: string; clientGroupId: string } | undefined
+  let groupId = options.clientGroupId ?? ''
   let closed = false
+  let writerLock: HeldLock | null = null
+  const abortOnClose: Array<() => void> = []
   let resolveStore!: (s: ClientStore) => void
   const storeReady = new Promise<ClientStore>((r) => {
     resolveStore = r
@@ -153,127 +162,135 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
   }
 
   const pending: PendingQueue = new PendingQueue({
-    send: (mutations): boolean =>
-      identity !== undefined && session.send({ type: 'push', clientId: identity.clientId, mutations }),
-    timeoutMs: options.confirmTimeoutMs ?? 15_000,
-    onCount: (n) => status.setPending(n),
+    clientId,
+    send: (cid, mutations) => connection.live && connection.send({ type: 'push', clientId: cid, mutations }),
+    onCount: (n, oldest) =>
+      status.set({ pending: n, oldestPendingAt: oldest === null ? null : toInstant(oldest) }),
     onError: report,
+    onDrained: (cid) => recovery.drained(cid),
   })
 
-  const transport =
-    options.transport ??
-    partySocketTransport({
-      url: options.url,
-      star: options.star,
-      ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
-      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
-    })
+  const writes = new OptimisticWrites({
+    mutators: options.mutators ?? {},
+    pending,
+    shapes: () => shapes.values(),
+    locals: () => locals.values(),
+    clientId,
+  })
+
+  const recovery = new Recovery({
+    locks,
+    lockName: (cid) => `${dbName}:client:${cid}`,
+    clientId,
+    store: () => store,
+    adopt(cid, records) {
+      const entries = pending.adopt(cid, records)
+      writes.show(
+        entries,
+        [...shapes.values()].filter((s) => s.isHydrated),
+      )
+    },
+  })
+
+  // lastSyncedAt: at most once a second to the status, and to the cache by its writer only (its rows
+  // are the ones stored, so the stored time matches them).
+  let syncedShownAt = 0
+  let syncedTimer: ReturnType<typeof setTimeout> | undefined
+  const noteSynced = (): void => {
+    if (syncedTimer !== undefined) return
+    const wait = syncedShownAt + SYNCED_GRANULARITY_MS - Date.now()
+    const show = (): void => {
+      syncedTimer = undefined
+      syncedShownAt = Date.now()
+      status.set({ lastSyncedAt: toInstant(syncedShownAt) })
+      if (writerLock && store) void store.setMeta('lastSyncedAt', syncedShownAt)
+    }
+    if (wait <= 0) show()
+    else syncedTimer = setTimeout(show, wait)
+  }
 
   const session: SyncSession = new SyncSession({
-    transport,
+    connection: () => connection,
     pending,
-    status,
-    shapes: () => shapes.values(),
-    identity: () => identity ?? { clientId: '', clientGroupId: '' },
+    clientId,
+    clientGroupId: () => groupId,
     token: options.token,
     store: () => store,
+    synced: noteSynced,
     reportError: report,
   })
 
-  const clientId = (): string | null => identity?.clientId ?? null
-
-  /** The function that runs a mutator by name, with its args checked, or an error. */
-  const runnerFor = (name: string, args: unknown): ((tx: MutatorTx) => void) | MutationRejectedError => {
-    const builtIn = BUILT_IN_RUNNERS[name]
-    if (builtIn) return (tx) => builtIn(tx, args)
-    const def = Object.hasOwn(mutators, name) ? mutators[name] : undefined
-    if (!def) return (): void => undefined
-    const r = def.args['~standard'].validate(args) as { value?: unknown; issues?: Array<{ message: string }> }
-    if (r instanceof Promise)
-      throw new Error(`The args schema of mutator ${name} is async: use a synchronous one`)
-    if (r.issues) {
-      const issues = r.issues.map((i) => i.message)
-      return new MutationRejectedError(
-        'VALIDATION_FAILED',
-        `Invalid args for ${name}: ${issues.join('; ')}`,
-        { name, issues },
-        0,
-        name,
-      )
-    }
-    return (tx) => def.run(tx, r.value as never)
-  }
-
-  /** Runs a mutator in an optimistic transaction over every live shape, queues it, waits for the server. */
-  const runMutation = (name: string, args: unknown): Promise<void> => {
-    if (closed) return Promise.reject(new ClientClosedError())
-    const run = runnerFor(name, args)
-    if (run instanceof MutationRejectedError) return Promise.reject(run)
-    const targets = [...shapes.values()]
-    const tx = createTransaction<EntityRow>({
-      autoCommit: false,
-      mutationFn: () => pending.enqueue(name, args).done,
-    })
-    let localError: unknown
-    tx.mutate(() => {
+  // needsAuth: a token callback is asked again with backoff until it yields a token.
+  let authDelay = 1_000
+  let authTimer: ReturnType<typeof setTimeout> | undefined
+  const retryAuth = (): void => {
+    const token = options.token
+    if (typeof token !== 'function' || authTimer !== undefined || closed) return
+    authTimer = setTimeout(async () => {
+      authTimer = undefined
       try {
-        run(collectionTx(targets, () => shapes.values(), clientId()))
+        await token()
+        connection.dispatch('authRetry')
       } catch (err) {
-        localError = err
+        report(new TokenError(err))
+        retryAuth()
       }
-    })
-    if (localError !== undefined || tx.mutations.length === 0) {
-      // No optimistic effect (nothing loaded here, or the mutator threw locally): the server decides.
-      if (tx.mutations.length > 0) tx.rollback()
-      else void tx.commit()
-      tx.isPersisted.promise.catch(() => undefined)
-      return pending.enqueue(name, args).done
-    }
-    return tx.commit().then(() => undefined)
+    }, authDelay)
+    authDelay = Math.min(authDelay * 2, 30_000)
   }
 
-  /** Shows queued mutations made before `shape` existed (or loaded at startup) on top of its rows. */
-  const replayInto = (shape: ShapeSubscription): void => {
-    for (const e of pending.entries()) {
-      if (e.seq > shape.bornAtSeq) continue
-      const run = runnerFor(e.name, e.args)
-      if (run instanceof MutationRejectedError) continue
-      const tx = createTransaction<EntityRow>({ autoCommit: false, mutationFn: () => e.done.promise })
-      tx.mutate(() => {
-        try {
-          run(collectionTx([shape], () => shapes.values(), clientId()))
-        } catch {
-          // The server runs it for real; here it just shows no effect.
-        }
-      })
-      tx.commit().catch(() => undefined)
-    }
-  }
-
-  const push = (mutations: ReadonlyArray<PendingMutation<EntityRow>>): Promise<void> => {
-    const synced = mutations.filter((m) => [...shapes.values()].some((s) => s.collection === m.collection))
-    const server = toServerMutation(synced)
-    // Queued synchronously, so ids follow the order in which edits were made.
-    const done = server ? pending.enqueue(server.name, server.args).done : Promise.resolve()
-    const localAccepts = [...locals.values()]
-      .filter((c) => mutations.some((m) => m.collection === c))
-      .map((c) => c.utils.acceptMutations({ mutations: mutations as unknown as Transaction['mutations'] }))
-    return Promise.all([done, ...localAccepts]).then(() => undefined)
-  }
+  const connection: Connection = new Connection({
+    transport:
+      options.transport ??
+      partySocketTransport({
+        url: options.url,
+        star: options.star,
+        ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+        ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+      }),
+    network: options.network ?? runtimeNetwork(),
+    ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
+    onOpen: (gen) => void session.opened(gen),
+    onDrop: () => session.dropped(),
+    onMessage: (m) => session.onMessage(m),
+    onTransition(next, prev) {
+      status.set(PUBLIC_STATE[next])
+      if (next === 'synced') {
+        status.set({ source: 'server' })
+        authDelay = 1_000
+        noteSynced()
+      }
+      if (next === 'syncing' && !isLive(prev)) void recovery.scan()
+      if (next === 'needsAuth') retryAuth()
+      if (isOffline(next)) for (const s of shapes.values()) s.showEmptyOffline()
+    },
+  })
 
   const host: ShapeHost = {
     instanceId,
-    clientId,
+    clientId: () => clientId,
     store: () => storeReady,
+    cacheWriter: () => writerLock !== null,
     hydrated(shape) {
-      replayInto(shape)
+      writes.show(
+        pending.entries().filter((e) => e.seq <= shape.bornAtSeq),
+        [shape],
+      )
+      if (isOffline(connection.state)) shape.showEmptyOffline()
       session.subscribe(shape)
     },
     detached(shape) {
       session.unsubscribe(shape)
       if (shapes.get(shape.key) === shape) shapes.delete(shape.key)
     },
-    push,
+    push: (mutations) => {
+      const done = writes.push(mutations)
+      // A collection edit's transaction is often not awaited: its rejection is reported too.
+      done.catch((err: unknown) => {
+        if (err instanceof LumenizeClientError) report(err)
+      })
+      return done
+    },
     release(shape) {
       shape.refs--
       if (shape.refs <= 0) void shape.collection.cleanup()
@@ -281,42 +298,57 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
     reportError: report,
   }
 
+  /** One tab writes the shared cache; when it goes, the next rewrites it from its own rows. */
+  const electWriter = (): void => {
+    const writerAbort = new AbortController()
+    abortOnClose.push(() => writerAbort.abort())
+    void locks(`${dbName}:cache-writer`, { signal: writerAbort.signal }).then(async (lock) => {
+      if (!lock) return
+      if (closed || !store) return lock.release()
+      writerLock = lock
+      const s = store
+      await Promise.all([...shapes.values()].map((shape) => shape.takeOverCache(s)))
+    })
+  }
   const ready = (async () => {
+    const claimed = recovery.claim()
     const s = await openStore(options.persistence, options.star, options.clientGroupId ?? 'default', report)
     if (closed) return s.close()
     store = s
     status.set({ persistence: s.kind })
-    const storedCid = await s.getMeta<string>('clientId')
-    const storedGid = options.clientGroupId ?? (await s.getMeta<string>('clientGroupId'))
-    const cid = storedCid ?? crypto.randomUUID()
-    const gid = storedGid ?? crypto.randomUUID()
-    if (!storedCid) await s.setMeta('clientId', cid)
-    if (!storedGid) await s.setMeta('clientGroupId', gid)
-    identity = { clientId: cid, clientGroupId: gid }
-    const [records, lastId] = await Promise.all([s.loadPending(), s.getMeta<number>('lastMutationId')])
-    pending.start(s, records, lastId ?? 0)
+    if (!options.clientGroupId) groupId = await s.getOrCreateMeta('clientGroupId', () => crypto.randomUUID())
+    const syncedAt = await s.getMeta<number>('lastSyncedAt')
+    if (typeof syncedAt === 'number') status.set({ lastSyncedAt: toInstant(syncedAt) })
+    await claimed
+    pending.start(s)
     resolveStore(s)
+    electWriter()
+    // Queues of clients that closed with mutations pending are taken over (shown, then pushed).
+    await recovery.scan()
     // Cache first: the shapes asked for so far are shown from the cache before the socket opens.
     await Promise.all([...shapes.values()].map((shape) => shape.whenHydrated))
-    if (!closed) session.start()
+    if (!closed) connection.start()
   })()
-  ready.catch((err: unknown) => report(err as LumenizeClientError))
+  ready.catch((err: unknown) => {
+    if (err instanceof LumenizeClientError) report(err)
+  })
 
   const call = rpcCaller({ url: options.url, star: options.star, token: options.token })
+  const guarded = <T>(p: Promise<T>): Promise<T> => reportUnhandled(p, report)
 
   const mutate = Object.fromEntries(
-    [...Object.keys(BUILT_IN_RUNNERS), ...Object.keys(mutators)].map((name) => [
-      name,
-      (args: unknown) => runMutation(name, args),
-    ]),
+    writes
+      .names()
+      .map((name) => [
+        name,
+        (args: unknown) => guarded(closed ? Promise.reject(new ClientClosedError()) : writes.run(name, args)),
+      ]),
   ) as unknown as Mutate<M>
 
   return {
     status,
     ready,
-    get clientId() {
-      return clientId()
-    },
+    clientId,
     shape<V extends object = JsonObject>(
       name: string,
       params: Record<string, unknown> = {},
@@ -341,7 +373,7 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
       const existing = locals.get(name)
       if (existing) return existing as unknown as EntityCollection<V, LocalUtils>
       const c = createLocalCollection<V>(
-        { instanceId, clientId, store: () => storeReady, released: (n) => locals.delete(n) },
+        { instanceId, clientId: () => clientId, store: () => storeReady, released: (n) => locals.delete(n) },
         name,
         opts,
       )
@@ -350,20 +382,26 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
     },
     mutate,
     push: (transaction) =>
-      push(transaction.mutations as unknown as ReadonlyArray<PendingMutation<EntityRow>>),
-    history: (id, range) => history(call, id, range),
-    asOf: (shape, params, at) => asOf(call, shape, params, at),
-    rpc: call,
+      guarded(writes.push(transaction.mutations as unknown as ReadonlyArray<PendingMutation<EntityRow>>)),
+    history: (id, range) => guarded(history(call, id, range)),
+    asOf: (shape, params, at) => guarded(asOf(call, shape, params, at)),
+    rpc: (method, params) => guarded(call(method, params)),
     async close() {
       if (closed) return
       closed = true
-      session.close()
+      if (authTimer !== undefined) clearTimeout(authTimer)
+      if (syncedTimer !== undefined) clearTimeout(syncedTimer)
+      for (const abort of abortOnClose) abort()
+      connection.dispatch('close')
       await ready.catch(() => undefined)
       await pending.idle()
       await Promise.all([...shapes.values()].map((s) => s.cache.idle()))
       pending.close()
       // Collections stay readable (live queries may still hold them); they just stop syncing.
       for (const s of shapes.values()) s.stop()
+      // The queue is on disk: from now on another client of the group may take it over.
+      writerLock?.release()
+      recovery.close()
       store?.close()
     },
   }

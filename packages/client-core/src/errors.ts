@@ -1,12 +1,46 @@
-// Errors of the client: one root class, a category per source, messages that say what to do.
+// Errors of the client: one root class, a category per source, messages that say what to do, and
+// one constant list of the kinds the client itself raises (the server's are protocol's ErrorKind).
 import type { ErrorKind } from '@lumenize/protocol'
 
-/** Root of every error the client raises on purpose. `kind` is a wire error kind or a client one. */
+/** Every error kind the client raises itself, as stable string constants. */
+export const ClientErrorKind = {
+  clientClosed: 'CLIENT_CLOSED',
+  cacheUnavailable: 'CACHE_UNAVAILABLE',
+  cacheQuota: 'CACHE_QUOTA',
+  cacheWriteFailed: 'CACHE_WRITE_FAILED',
+  /** A JSON-RPC call never got an answer (offline, DNS, CORS, the server down). */
+  rpcNetwork: 'RPC_NETWORK',
+  /** The server answered a JSON-RPC call with something that is not JSON-RPC. */
+  rpcBadAnswer: 'RPC_BAD_ANSWER',
+  /** A JSON-RPC error without an application kind (a spec error such as -32601). */
+  rpcFailed: 'RPC_FAILED',
+  /** The `token` callback threw or rejected. */
+  tokenFailed: 'TOKEN_FAILED',
+  applyFailed: 'APPLY_FAILED',
+  unsupportedShape: 'UNSUPPORTED_SHAPE',
+  /** A custom mutator's args schema is asynchronous; optimistic writes need a synchronous one. */
+  asyncSchema: 'ASYNC_SCHEMA',
+} as const
+
+export type ClientErrorKind = (typeof ClientErrorKind)[keyof typeof ClientErrorKind]
+
+/**
+ * The kind of any error the client reports: one of the server's (`ErrorKind`), one of its own
+ * (`ClientErrorKind`), or a kind a newer server added (kept as sent, so it can still be shown).
+ */
+export type LumenizeErrorKind = ErrorKind | ClientErrorKind | (string & {})
+
+/** Root of every error the client raises on purpose. */
 export class LumenizeClientError extends Error {
-  readonly kind: string
+  readonly kind: LumenizeErrorKind
   readonly details: Readonly<Record<string, unknown>>
 
-  constructor(kind: string, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+  constructor(
+    kind: LumenizeErrorKind,
+    message: string,
+    details: Record<string, unknown> = {},
+    cause?: unknown,
+  ) {
     super(message, cause === undefined ? undefined : { cause })
     this.name = 'LumenizeClientError'
     this.kind = kind
@@ -23,14 +57,13 @@ export class LumenizeClientError extends Error {
  * catch (e) { if (e instanceof MutationRejectedError && e.kind === 'VALIDATION_FAILED') showIssues(e.details) }
  */
 export class MutationRejectedError extends LumenizeClientError {
-  override readonly kind: ErrorKind
-  /** The per-client id the mutation had. */
+  /** The per-client id the mutation had (0: refused before it was queued). */
   readonly mutationId: number
   /** The mutator's name (`upsert`, `patch`, a custom one...). */
   readonly mutator: string
 
   constructor(
-    kind: ErrorKind,
+    kind: LumenizeErrorKind,
     message: string,
     details: Record<string, unknown>,
     mutationId: number,
@@ -38,32 +71,18 @@ export class MutationRejectedError extends LumenizeClientError {
   ) {
     super(kind, message, details)
     this.name = 'MutationRejectedError'
-    this.kind = kind
     this.mutationId = mutationId
     this.mutator = mutator
-  }
-}
-
-/**
- * A mutation was sent while online but not confirmed in time. Its optimistic effect is rolled back
- * (so that it stops holding remote updates), yet it stays queued and is still delivered exactly once:
- * if the server applies it later, its effect arrives like any remote change.
- */
-export class MutationTimeoutError extends LumenizeClientError {
-  constructor(mutationId: number, mutator: string, timeoutMs: number) {
-    super(
-      'MUTATION_TIMEOUT',
-      `Mutation ${mutationId} (${mutator}) was not confirmed within ${timeoutMs} ms; it stays queued and may still apply`,
-      { mutationId, mutator, timeoutMs },
-    )
-    this.name = 'MutationTimeoutError'
   }
 }
 
 /** The client was closed while the operation was still waiting. Queued mutations stay persisted. */
 export class ClientClosedError extends LumenizeClientError {
   constructor() {
-    super('CLIENT_CLOSED', 'The client was closed; pending mutations are kept and sent by the next client')
+    super(
+      ClientErrorKind.clientClosed,
+      'The client was closed; pending mutations are kept and sent by the next client of this cache',
+    )
     this.name = 'ClientClosedError'
   }
 }
@@ -72,7 +91,7 @@ export class ClientClosedError extends LumenizeClientError {
 export class CacheUnavailableError extends LumenizeClientError {
   constructor(cause?: unknown) {
     super(
-      'CACHE_UNAVAILABLE',
+      ClientErrorKind.cacheUnavailable,
       'IndexedDB is not available here: using memory (nothing survives a reload). Allow site storage, or pass persistence: "memory"',
       {},
       cause,
@@ -86,7 +105,7 @@ export class CacheWriteError extends LumenizeClientError {
   constructor(cause: unknown) {
     const quota = cause instanceof Error && cause.name === 'QuotaExceededError'
     super(
-      quota ? 'CACHE_QUOTA' : 'CACHE_WRITE_FAILED',
+      quota ? ClientErrorKind.cacheQuota : ClientErrorKind.cacheWriteFailed,
       quota
         ? 'IndexedDB is over quota: the cache now lives in memory only. Free site storage to persist again'
         : 'Writing to IndexedDB failed: the cache now lives in memory only',
@@ -97,22 +116,59 @@ export class CacheWriteError extends LumenizeClientError {
   }
 }
 
-/** A JSON-RPC call failed. `code` is the JSON-RPC code; `kind` comes from `error.data.kind` when set. */
+/** A JSON-RPC call failed on the server. `code` is the JSON-RPC code; `kind` comes from `error.data.kind`. */
 export class RpcCallError extends LumenizeClientError {
   readonly code: number
 
   constructor(code: number, message: string, data: unknown) {
-    const details = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {}
-    super(typeof details.kind === 'string' ? details.kind : `RPC_${code}`, message, details)
+    const details = typeof data === 'object' && data !== null ? { ...data } : {}
+    const kind =
+      'kind' in details && typeof details.kind === 'string' ? details.kind : ClientErrorKind.rpcFailed
+    super(kind, message, details)
     this.name = 'RpcCallError'
     this.code = code
   }
 }
 
+/**
+ * A JSON-RPC call got no usable answer: the network failed (offline, the server down, a CORS
+ * refusal) or the server answered with something that is not JSON-RPC. Retrying later may work.
+ */
+export class RpcNetworkError extends LumenizeClientError {
+  /** The HTTP status when there was an answer, else undefined. */
+  readonly status: number | undefined
+
+  constructor(method: string, cause: unknown, status?: number) {
+    super(
+      status === undefined ? ClientErrorKind.rpcNetwork : ClientErrorKind.rpcBadAnswer,
+      status === undefined
+        ? `${method} could not reach the server (offline, server down, or refused by CORS): try again when online`
+        : `${method} got an answer that is not JSON-RPC (HTTP ${status})`,
+      { method, ...(status === undefined ? {} : { status }) },
+      cause,
+    )
+    this.name = 'RpcNetworkError'
+    this.status = status
+  }
+}
+
 /** The server sent an `error` frame that is not about a mutation (bad shape params, auth...). */
 export class ServerError extends LumenizeClientError {
-  constructor(kind: string, message: string, details: Record<string, unknown> = {}) {
+  constructor(kind: LumenizeErrorKind, message: string, details: Record<string, unknown> = {}) {
     super(kind, message, details)
     this.name = 'ServerError'
+  }
+}
+
+/** The `token` callback failed; the client stays in `needsAuth` and calls it again later. */
+export class TokenError extends LumenizeClientError {
+  constructor(cause: unknown) {
+    super(
+      ClientErrorKind.tokenFailed,
+      'The token callback failed: the client retries it with backoff and stays in needsAuth meanwhile',
+      {},
+      cause,
+    )
+    this.name = 'TokenError'
   }
 }

@@ -1,4 +1,5 @@
 // @lumenize/client-core: the client a developer uses (collections, optimistic writes, cache).
+export type { EntitySnapshot, JsonObject, WriteOp } from '@lumenize/protocol'
 export { CACHE_SCHEMA_VERSION, type LumenizeCache, openCache } from './cache/db'
 export { DEFAULT_ROWS_PER_CHUNK } from './cache/shape-cache'
 export {
@@ -11,20 +12,36 @@ export {
   type MutatorsRecord,
 } from './client'
 export type { LocalOptions, LocalUtils } from './collections/local'
-export type { EntityCollection, ShapeOptions, ShapeUtils } from './collections/shape'
+export type { ShapeOptions } from './collections/shape'
+export type { EntityCollection, ShapeUtils } from './collections/types'
 export type { EditMetadata } from './collections/writes'
 export {
   CacheUnavailableError,
   CacheWriteError,
   ClientClosedError,
+  ClientErrorKind,
   LumenizeClientError,
+  type LumenizeErrorKind,
   MutationRejectedError,
-  MutationTimeoutError,
   RpcCallError,
+  RpcNetworkError,
   ServerError,
+  TokenError,
 } from './errors'
+export { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './lifecycle/connection'
+export {
+  type ConnectionState,
+  MACHINE_EVENTS,
+  MACHINE_STATES,
+  type MachineEvent,
+  type MachineState,
+  type OfflineReason,
+  PUBLIC_STATE,
+  TRANSITIONS,
+} from './lifecycle/machine'
+export { type NetworkSignals, runtimeNetwork } from './lifecycle/network'
 export { type EntityInput, type EntityRow, type EntitySchema, mergePatch, stripVirtual } from './rows'
-export type { ClientStatus, ConnectionState, StatusStore } from './status'
+export type { ClientStatus, StatusStore } from './status'
 export { type InstantLike, Temporal, temporalOf, toEpochMs, toInstant, validAt } from './temporal'
 export {
   partySocketTransport,

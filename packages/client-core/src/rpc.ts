@@ -9,7 +9,7 @@ import {
   STARS_PATH_PREFIX,
 } from '@lumenize/protocol'
 import * as v from 'valibot'
-import { LumenizeClientError, RpcCallError } from './errors'
+import { ClientErrorKind, LumenizeClientError, RpcCallError, RpcNetworkError } from './errors'
 import { type InstantLike, toEpochMs } from './temporal'
 
 /** Rows per `query` page when reading a whole shape as of an instant. */
@@ -35,21 +35,52 @@ export function rpcCaller(options: {
       method,
       ...(params === undefined ? {} : { params }),
     }
-    const res = await (options.fetch ?? fetch)(endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-      },
-      body: JSON.stringify(body),
-    })
+    let res: Response
+    try {
+      res = await (options.fetch ?? fetch)(endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        },
+        body: JSON.stringify(body),
+      })
+    } catch (err) {
+      throw new RpcNetworkError(method, err)
+    }
     const parsed = v.safeParse(JsonRpcResponseSchema, await res.json().catch(() => undefined))
-    if (!parsed.success)
-      throw new RpcCallError(-32603, `Unreadable answer to ${method} (HTTP ${res.status})`, {})
+    if (!parsed.success) throw new RpcNetworkError(method, parsed.issues, res.status)
     const answer = parsed.output
     if ('error' in answer) throw new RpcCallError(answer.error.code, answer.error.message, answer.error.data)
     return answer.result
   }
+}
+
+/**
+ * Reports a rejection to `report` when nobody handles it: a promise whose `then`/`catch` is never
+ * called (a call made and forgotten) would otherwise fail in silence.
+ */
+export function reportUnhandled<T>(
+  promise: Promise<T>,
+  report: (error: LumenizeClientError) => void,
+): Promise<T> {
+  let handled = false
+  const out = promise.then((x) => x)
+  const then = out.then.bind(out)
+  // Marks the rejection handled for the runtime (it is reported here instead), not for this check.
+  then(undefined, () => undefined)
+  // biome-ignore lint/suspicious/noThenProperty: on purpose: `await` and `.catch` both go through it
+  out.then = ((onFulfilled, onRejected) => {
+    handled = true
+    return then(onFulfilled, onRejected)
+  }) as typeof out.then
+  promise.catch((err: unknown) => {
+    // Give a caller that awaits later in the same turn the chance to attach first.
+    setTimeout(() => {
+      if (!handled && err instanceof LumenizeClientError) report(err)
+    }, 0)
+  })
+  return out
 }
 
 /**
@@ -85,7 +116,7 @@ export async function asOf(
     query = { type: ORG_NODE_TYPE, ...(typeof params.root === 'string' ? { under: params.root } : {}) }
   } else {
     throw new LumenizeClientError(
-      'UNSUPPORTED_SHAPE',
+      ClientErrorKind.unsupportedShape,
       `asOf reads the built-in shapes (entities, orgTree); "${shape}" is resolved by the server only. Use asOf('entities', { type, where, under }, at) with its spec`,
       { shape },
     )

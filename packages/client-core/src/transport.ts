@@ -1,26 +1,37 @@
 // How sync frames travel. The collections only see this interface, so a SharedWorker port can carry
 // the same protocol later; the default is a partysocket (reconnecting, backoff with jitter) WebSocket.
-import { CLOSE_CODES, STAR_ROUTES, STARS_PATH_PREFIX, type UpMessage, unbundle } from '@lumenize/protocol'
+import {
+  CLOSE_CODES,
+  PING_FRAME,
+  STAR_ROUTES,
+  STARS_PATH_PREFIX,
+  type UpMessage,
+  unbundle,
+} from '@lumenize/protocol'
 import { WebSocket as ReconnectingWebSocket } from 'partysocket'
 
-export type TransportStatus = 'connecting' | 'open' | 'closed'
+export type TransportStatus = 'open' | 'closed'
 
 /**
- * A bidirectional, ordered channel for sync frames that reconnects on its own until `close()`.
+ * A bidirectional, ordered channel for sync frames that reconnects on its own until `disconnect()`.
  * Frames sent while it is not open may be dropped: the client re-sends what matters on reopen.
  */
 export interface Transport {
-  /** Starts connecting (and reconnecting after drops) until `close()`. */
+  /** Starts connecting (and reconnecting after drops, with backoff) until `disconnect()`. */
   connect(): void
+  /**
+   * Drops the socket on purpose and stops reconnecting until the next `connect()`. No `closed`
+   * status is reported for a socket dropped this way: the caller knows.
+   */
+  disconnect(): void
   /** Sends one frame; returns false when it could not be sent now. */
   send(message: UpMessage): boolean
   /** Frames from the server, already parsed from JSON (still unvalidated). */
   onMessage(listener: (message: unknown) => void): () => void
+  /** `open` when a socket opened; `closed` when one closed or failed to open (with its close code). */
   onStatus(
     listener: (status: TransportStatus, detail?: { code?: number; reason?: string }) => void,
   ): () => void
-  /** Stops for good. */
-  close(): void
 }
 
 /** A WebSocket class (the browser's, or `ws` in Node 20, which has no global WebSocket). */
@@ -97,12 +108,17 @@ export function partySocketTransport(options: {
         maxEnqueuedMessages: 0,
         shouldReconnectOnClose: (e: { code: number }) => !FATAL_CLOSE_CODES.has(e.code),
       }
-      socket = new ReconnectingWebSocket(syncUrl(options.url, options.star), undefined, socketOptions)
-      emit('connecting')
-      socket.addEventListener('open', () => emit('open'))
-      socket.addEventListener('close', (e) => emit('closed', { code: e.code, reason: e.reason }))
-      socket.addEventListener('message', (e) => {
-        if (typeof e.data !== 'string') return
+      const own = new ReconnectingWebSocket(syncUrl(options.url, options.star), undefined, socketOptions)
+      socket = own
+      // Events of a socket dropped by `disconnect` are not reported.
+      own.addEventListener('open', () => {
+        if (socket === own) emit('open')
+      })
+      own.addEventListener('close', (e) => {
+        if (socket === own) emit('closed', { code: e.code, reason: e.reason })
+      })
+      own.addEventListener('message', (e) => {
+        if (socket !== own || typeof e.data !== 'string') return
         let parsed: unknown
         try {
           parsed = JSON.parse(e.data)
@@ -113,9 +129,16 @@ export function partySocketTransport(options: {
         for (const message of unbundle(parsed)) for (const l of [...messageListeners]) l(message)
       })
     },
+    disconnect() {
+      const own = socket
+      socket = undefined
+      own?.close(CLOSE_CODES.normal)
+    },
     send(message) {
       if (!socket || socket.readyState !== socket.OPEN) return false
-      return socket.send(JSON.stringify(message))
+      // The heartbeat goes out byte for byte as the runtime expects it (answered without the star).
+      socket.send(message.type === 'ping' ? PING_FRAME : JSON.stringify(message))
+      return true
     },
     onMessage(listener) {
       messageListeners.add(listener)
@@ -124,10 +147,6 @@ export function partySocketTransport(options: {
     onStatus(listener) {
       statusListeners.add(listener)
       return () => statusListeners.delete(listener)
-    },
-    close() {
-      socket?.close(CLOSE_CODES.normal)
-      socket = undefined
     },
   }
 }

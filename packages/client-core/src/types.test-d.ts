@@ -4,7 +4,7 @@ import { type Collection, createLiveQueryCollection, eq } from '@tanstack/db'
 import * as v from 'valibot'
 import { expectTypeOf } from 'vitest'
 import { createClient } from './client'
-import type { ShapeUtils } from './collections/shape'
+import type { ShapeUtils } from './collections/types'
 import type { EntityRow } from './rows'
 
 const mutators = {
@@ -48,5 +48,10 @@ export function publicTypes(): void {
   void client.mutate.nope
 
   expectTypeOf(client.history('x')).toEqualTypeOf<Promise<EntitySnapshot[]>>()
-  expectTypeOf(client.status.getSnapshot().connection).toEqualTypeOf<'connecting' | 'online' | 'offline'>()
+  expectTypeOf(client.status.getSnapshot().state).toEqualTypeOf<
+    'connecting' | 'syncing' | 'synced' | 'offline' | 'needsAuth' | 'versionMismatch' | 'closed'
+  >()
+  expectTypeOf(client.status.getSnapshot().reason).toEqualTypeOf<
+    'browserOffline' | 'serverUnreachable' | 'connectionSilent' | null
+  >()
 }

@@ -109,16 +109,28 @@ export class TestTransport implements Transport {
     inner.connect()
   }
 
-  /** Cuts the connection: nothing goes through until `restore()`. */
+  /**
+   * Cuts the connection like a network would: the socket closes, the retry that follows fails too,
+   * and nothing goes through until `restore()`.
+   */
   cut(): void {
     const inner = this.inner
     this.inner = undefined
-    inner?.close()
+    inner?.disconnect()
     for (const l of this.statusListeners) l('closed')
+    setTimeout(() => {
+      if (!this.inner) for (const l of this.statusListeners) l('closed')
+    }, 10)
   }
 
   restore(): void {
     this.connect()
+  }
+
+  disconnect(): void {
+    const inner = this.inner
+    this.inner = undefined
+    inner?.disconnect()
   }
 
   send(message: UpMessage): boolean {
@@ -135,9 +147,5 @@ export class TestTransport implements Transport {
   onStatus(listener: (s: TransportStatus) => void): () => void {
     this.statusListeners.add(listener)
     return () => this.statusListeners.delete(listener)
-  }
-
-  close(): void {
-    this.cut()
   }
 }

@@ -53,7 +53,7 @@ describe('offline and persistence against the real server', () => {
     expect(docs.size).toBe(20)
     expect(docs.get(ids[0]!)?.value.edits).toBe(4)
     await eventually(() => expect(offline.status.getSnapshot().pending).toBe(100))
-    expect(offline.status.getSnapshot().connection).not.toBe('online')
+    expect(offline.status.getSnapshot().state).not.toBe('synced')
     await offline.close()
 
     // "Reload": a new client on the same database, now with the server reachable.
@@ -86,7 +86,7 @@ describe('offline and persistence against the real server', () => {
     await third.ready
     expect(third.status.getSnapshot().pending).toBe(0)
     expect(sorted(docs3.values())).toEqual(truth)
-    await eventually(() => expect(third.status.getSnapshot().connection).toBe('online'))
+    await eventually(() => expect(third.status.getSnapshot().state).toBe('synced'))
     expect((await rpc<{ seq: number }>(star, 'star.health')).seq).toBe(101)
   })
 
@@ -96,7 +96,7 @@ describe('offline and persistence against the real server', () => {
     const a = testClient(star, { clientGroupId: group })
     const docs = a.shape<Doc>('entities', { type: 'Doc' })
     await a.ready
-    await eventually(() => expect(a.status.getSnapshot().connection).toBe('online'))
+    await eventually(() => expect(a.status.getSnapshot().state).toBe('synced'))
     for (let n = 0; n < 10; n++) docs.insert({ type: 'Doc', value: { n, edits: 0 } })
     // Closed right away: some pushes may have reached the server, their confirmations did not.
     await a.close()
@@ -136,7 +136,9 @@ describe('offline and persistence against the real server', () => {
     expect(sorted(coldDocs.values())).toEqual(expected)
     expect(coldDocs.utils.cookie()).toBeGreaterThan(0)
     // The failed connection attempts show as offline; the rows stay.
-    await eventually(() => expect(cold.status.getSnapshot().connection).toBe('offline'))
+    await eventually(() =>
+      expect(cold.status.getSnapshot()).toMatchObject({ state: 'offline', reason: 'serverUnreachable' }),
+    )
     expect(coldDocs.size).toBe(30)
   })
 
@@ -148,12 +150,12 @@ describe('offline and persistence against the real server', () => {
     const docsA = a.shape<Doc>('entities', { type: 'Doc' })
     const docsO = other.shape<Doc>('entities', { type: 'Doc' })
     await Promise.all([a.ready, other.ready])
-    await eventually(() => expect(a.status.getSnapshot().connection).toBe('online'))
+    await eventually(() => expect(a.status.getSnapshot().state).toBe('synced'))
     const first = docsA.insert({ type: 'Doc', value: { n: 1, edits: 0 } })
     await first.isPersisted.promise
 
     transport.cut()
-    expect(a.status.getSnapshot().connection).toBe('offline')
+    await eventually(() => expect(a.status.getSnapshot().state).toBe('offline'))
     const mine = docsA.insert({ type: 'Doc', value: { n: 2, edits: 0 } })
     docsO.insert({ type: 'Doc', value: { n: 3, edits: 0 } })
     await eventually(() => expect(docsO.size).toBe(2))

@@ -20,7 +20,7 @@ const plain = (rows: Iterable<EntityRow>) =>
 
 async function online(c: TestClient): Promise<void> {
   await c.ready
-  await eventually(() => expect(c.status.getSnapshot().connection).toBe('online'))
+  await eventually(() => expect(c.status.getSnapshot().state).toBe('synced'))
 }
 
 describe('client-core against the real server', () => {

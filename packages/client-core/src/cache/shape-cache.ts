@@ -15,6 +15,7 @@ export class ShapeCache {
   private readonly chunks = new Map<number, Set<string>>()
   private readonly dirty = new Set<number>()
   private metaDirty = false
+  private replaceNext = false
   private hint = 0
   private saving: Promise<void> = Promise.resolve()
 
@@ -87,18 +88,31 @@ export class ShapeCache {
     return new Map([...this.chunks].filter(([, ids]) => ids.size > 0).map(([n, ids]) => [n, ids.size]))
   }
 
+  /** Every chunk is rewritten by the next save, and stored chunks it does not hold are dropped. */
+  markAllDirty(): void {
+    for (const n of this.chunks.keys()) this.dirty.add(n)
+    this.metaDirty = true
+    this.replaceNext = true
+  }
+
   /**
    * Writes what changed since the last save, in one atomic store write. Saves run one after the other;
-   * the returned promise settles when this one is done.
+   * the returned promise settles when this one is done. A client that is not the cache writer keeps
+   * its rows in memory only (`write` false): two tabs never write chunks of one shape.
    */
-  save(store: ClientStore): Promise<void> {
-    this.saving = this.saving.then(() => this.saveNow(store))
+  save(store: ClientStore, write = true): Promise<void> {
+    this.saving = this.saving.then(() => (write ? this.saveNow(store) : this.forget()))
     return this.saving
   }
 
   /** Settles when every save asked for so far is done. */
   idle(): Promise<void> {
     return this.saving
+  }
+
+  private async forget(): Promise<void> {
+    this.dirty.clear()
+    this.metaDirty = false
   }
 
   private async saveNow(store: ClientStore): Promise<void> {
@@ -119,8 +133,10 @@ export class ShapeCache {
       }
       put.push({ shapeKey: this.shapeKey, chunk: n, rows })
     }
+    const replace = this.replaceNext
     this.dirty.clear()
     this.metaDirty = false
+    this.replaceNext = false
     const shape: ShapeRecord = {
       shapeKey: this.shapeKey,
       name: this.name,
@@ -128,7 +144,7 @@ export class ShapeCache {
       updatedAt: Date.now(),
       ...(this.cookie === undefined ? {} : { cookie: this.cookie }),
     }
-    await store.saveShape(shape, put, drop)
+    await store.saveShape(shape, put, drop, replace)
   }
 
   /** The lowest chunk with room (from a hint that only moves down when a row leaves), or a new one. */

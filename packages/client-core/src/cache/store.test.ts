@@ -47,13 +47,13 @@ describe('store fallbacks', () => {
     db.transaction = (() => {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
     }) as unknown as typeof db.transaction
-    await store.addPending({ id: 1, name: 'upsert', args: {} }, 1)
-    await store.addPending({ id: 2, name: 'upsert', args: {} }, 2)
+    await store.addPending({ clientId: 'c1', id: 1, name: 'upsert', args: {}, createdAt: 1 })
+    await store.addPending({ clientId: 'c1', id: 2, name: 'upsert', args: {}, createdAt: 2 })
     expect(store.kind).toBe('memory')
     expect(errors).toHaveLength(1)
     expect(errors[0]).toBeInstanceOf(CacheWriteError)
     expect(errors[0]?.kind).toBe('CACHE_QUOTA')
-    expect((await store.loadPending()).map((p) => p.id)).toEqual([1, 2])
+    expect((await store.loadPending('c1')).map((p) => p.id)).toEqual([1, 2])
     db.transaction = realTransaction
     store.close()
   })

@@ -1,5 +1,6 @@
 // Local-only collections: the same rows, insert/update/delete and live queries as a synced shape,
-// kept on this device only (optionally persisted in the client's IndexedDB). No server involved.
+// kept on this device only (optionally persisted in the client's IndexedDB, one record per row, so
+// that tabs writing the same collection never overwrite each other's rows). No server involved.
 import { END_OF_TIME, type JsonObject } from '@lumenize/protocol'
 import {
   BasicIndex,
@@ -8,10 +9,9 @@ import {
   type SyncConfig,
   type Transaction,
 } from '@tanstack/db'
-import { ShapeCache } from '../cache/shape-cache'
 import type { ClientStore } from '../cache/store'
 import { type EntityRow, entitySchema, stripVirtual } from '../rows'
-import type { EntityCollection } from './shape'
+import type { EntityCollection } from './types'
 
 /** Helpers on a local collection (`collection.utils`). */
 export type LocalUtils = {
@@ -47,7 +47,8 @@ export function createLocalCollection<V extends object>(
   name: string,
   options: LocalOptions<V> = {},
 ): EntityCollection<V, LocalUtils> {
-  const cache = new ShapeCache(`local:${name}`, name, {})
+  /** The rows as written (the collection's synced state). */
+  const rows = new Map<string, EntityRow>()
   const persist = options.persist ?? true
   let api: SyncParams | undefined
   const schema = entitySchema<V>(() => host.clientId())
@@ -57,14 +58,17 @@ export function createLocalCollection<V extends object>(
     const mine = mutations.filter((m) => m.collection === collection)
     if (mine.length === 0 || !api) return
     api.begin()
+    const put: EntityRow[] = []
+    const drop: string[] = []
     for (const m of mine) {
       const key = String(m.key)
       if (m.type === 'delete') {
-        if (cache.has(key)) api.write({ type: 'delete', key })
-        cache.delete(key)
+        if (rows.has(key)) api.write({ type: 'delete', key })
+        rows.delete(key)
+        drop.push(key)
         continue
       }
-      const prev = cache.rows.get(key)
+      const prev = rows.get(key)
       const row: EntityRow = {
         ...stripVirtual(m.modified),
         version: (prev?.version ?? 0) + 1,
@@ -72,11 +76,21 @@ export function createLocalCollection<V extends object>(
         validTo: END_OF_TIME,
       }
       api.write({ type: prev ? 'update' : 'insert', value: row })
-      cache.put(row)
+      rows.set(key, row)
+      put.push(row)
     }
     // Held until the calling transaction settles; awaiting it here would deadlock.
     void api.commit()
-    if (persist) await cache.save(await host.store())
+    if (persist) await save(put, drop)
+  }
+
+  const save = async (put: EntityRow[], drop: string[]): Promise<void> => {
+    const store = await host.store()
+    await store.saveLocal(
+      name,
+      put.map((row) => ({ collection: name, id: row.id, row })),
+      drop,
+    )
   }
 
   const handler = ({
@@ -114,22 +128,26 @@ export function createLocalCollection<V extends object>(
   })
 
   async function hydrate(sync: SyncParams): Promise<void> {
-    const found = persist ? await cache.load(await host.store()) : false
+    const stored = persist ? await (await host.store()).loadLocal(name) : []
     sync.begin()
-    if (found) {
-      for (const row of cache.rows.values()) sync.write({ type: 'insert', value: row as EntityRow })
-    } else {
+    for (const { row } of stored) {
+      rows.set(row.id, row as EntityRow)
+      sync.write({ type: 'insert', value: row as EntityRow })
+    }
+    const seeded: EntityRow[] = []
+    if (stored.length === 0) {
       for (const input of options.initialData ?? []) {
         const r = schema['~standard'].validate(input)
         if (!('value' in r) || !r.value) continue
         const row = { ...r.value, version: 1 } as EntityRow
+        rows.set(row.id, row)
         sync.write({ type: 'insert', value: row })
-        cache.put(row)
+        seeded.push(row)
       }
     }
     void sync.commit()
     sync.markReady()
-    if (!found && persist && cache.rows.size > 0) await cache.save(await host.store())
+    if (persist && seeded.length > 0) await save(seeded, [])
   }
 
   return collection as unknown as EntityCollection<V, LocalUtils>

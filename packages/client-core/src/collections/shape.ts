@@ -12,10 +12,8 @@ import {
   BasicIndex,
   type Collection,
   createCollection,
-  type InsertConfig,
   type PendingMutation,
   type SyncConfig,
-  type Transaction,
 } from '@tanstack/db'
 import { ShapeCache } from '../cache/shape-cache'
 import type { ClientStore } from '../cache/store'
@@ -28,28 +26,7 @@ import {
   isPlainObject,
   stableJson,
 } from '../rows'
-import type { WritableShape } from './writes'
-
-/** Helpers on every Lumenize collection (`collection.utils`). */
-export type ShapeUtils = {
-  /** Gives back one `client.shape(...)` acquisition; the last one unsubscribes and drops the collection. */
-  release(): void
-  /** The op-log seq this replica is current at (undefined before the first seed or cache load). */
-  cookie(): number | undefined
-}
-
-/**
- * A Lumenize collection of entity rows: TanStack DB's `Collection<EntityRow<V>, string, U>` (so it
- * goes wherever a collection does: live queries, joins, `useLiveQuery(collection)`), whose `insert`
- * also takes an `EntityInput` (`{ type, value, id? }`): the collection's schema fills the rest.
- */
-export type EntityCollection<V extends object = JsonObject, U extends object = ShapeUtils> = Collection<
-  EntityRow<V>,
-  string,
-  U
-> & {
-  insert: (data: EntityInput<V> | EntityInput<V>[], config?: InsertConfig) => Transaction
-}
+import type { EntityCollection, ShapeUtils, WritableShape } from './types'
 
 /** The collection as the client builds it (its schema turns inputs into rows). */
 type InternalCollection = Collection<EntityRow, string, ShapeUtils, EntitySchema<JsonObject>, EntityInput>
@@ -68,8 +45,10 @@ export interface ShapeOptions {
 export interface ShapeHost {
   readonly instanceId: string
   clientId(): string | null
-  /** The store, once the client has opened it and loaded its queue. */
+  /** The store, once the client has opened it. */
   store(): Promise<ClientStore>
+  /** Whether this client writes the shared cache (one writer per cache database). */
+  cacheWriter(): boolean
   /** Hydrated: subscribe when connected, and show pending mutations on top. */
   hydrated(shape: ShapeSubscription): void
   /** Cleaned up: unsubscribe and forget. */
@@ -96,17 +75,11 @@ export class ShapeSubscription implements WritableShape {
   private readonly internal: InternalCollection
   /** Acquisitions through `client.shape`. */
   refs = 1
-  hydratedFlag = false
-  /** The connection generation this shape last subscribed on (-1: not on this one). */
-  subscribedGen = -1
-  /** It received its first poke on the current connection: later pokes move its cookie. */
-  active = false
   /** Settles once the cache was read (rows shown, or nothing stored). */
   readonly whenHydrated: Promise<void>
   private markHydrated!: () => void
   private api: SyncParams | undefined
-  private ready = false
-  private disposed = false
+  private phase: 'hydrating' | 'hydrated' | 'ready' | 'stopped' = 'hydrating'
   private readonly match: ((row: EntityRow) => boolean) | undefined
 
   constructor(
@@ -145,9 +118,7 @@ export class ShapeSubscription implements WritableShape {
           this.hydrate().catch((err: unknown) => {
             // A broken cache must not keep the client from starting: go on as if it were empty.
             this.host.reportError(new CacheWriteError(err))
-            this.hydratedFlag = true
-            this.markHydrated()
-            this.host.hydrated(this)
+            this.hydrated()
           })
           return { cleanup: () => this.dispose() }
         },
@@ -179,9 +150,24 @@ export class ShapeSubscription implements WritableShape {
     }
   }
 
+  /** Released or closed: no more pokes, saves or subscriptions. */
+  private get stopped(): boolean {
+    return this.phase === 'stopped'
+  }
+
+  /** The cache was read: its rows (if any) are shown, and the shape may subscribe. */
+  get isHydrated(): boolean {
+    return this.phase === 'hydrated' || this.phase === 'ready'
+  }
+
+  /** The op-log seq the rows are current at (undefined: never seeded). */
+  cookie(): number | undefined {
+    return this.cache.cookie
+  }
+
   private applyPartsNow(parts: readonly PokePart[]): void {
     const api = this.api
-    if (!api || this.disposed) return
+    if (!api || this.stopped) return
     api.begin()
     let truncated = false
     for (const part of parts) {
@@ -202,51 +188,73 @@ export class ShapeSubscription implements WritableShape {
     }
     // Never await a commit: while an optimistic write persists, it is held until that write settles.
     void api.commit()
-    if (!this.ready) {
-      this.ready = true
+    if (this.phase !== 'ready') {
+      this.phase = 'ready'
       if (!truncated) api.markReady()
     }
   }
 
-  /** Moves the cookie and writes what changed to the store (chunks and cookie, atomically). */
+  /** Moves the cookie and, from the cache writer, writes what changed (chunks and cookie, atomically). */
   committed(cookie: number, store: ClientStore | undefined): Promise<void> {
     this.cache.setCookie(cookie)
-    return store && !this.disposed ? this.cache.save(store) : Promise.resolve()
+    if (!store || this.stopped) return Promise.resolve()
+    return this.cache.save(store, this.host.cacheWriter())
+  }
+
+  /** This client became the cache writer: the stored copy is rewritten from this one. */
+  takeOverCache(store: ClientStore): Promise<void> {
+    if (this.phase !== 'ready') return Promise.resolve()
+    this.cache.markAllDirty()
+    return this.cache.save(store, true)
   }
 
   /** A subscribe refused by the server (unknown shape, invalid params). */
   failed(error: LumenizeClientError): void {
     this.host.reportError(error)
-    if (!this.ready) this.api?.markError(error)
+    if (this.phase !== 'ready') this.api?.markError(error)
+  }
+
+  /**
+   * The client is offline and this shape has nothing cached: it is shown empty (ready), so that an
+   * app can render and write; `status.lastSyncedAt` says it never synced. The server's seed fills it.
+   */
+  showEmptyOffline(): void {
+    if (this.phase !== 'hydrated' || !this.api) return
+    this.phase = 'ready'
+    this.api.markReady()
   }
 
   private async hydrate(): Promise<void> {
     const store = await this.host.store()
-    if (this.disposed) return
+    if (this.stopped) return
     const found = await this.cache.load(store)
     const api = this.api
-    if (this.disposed || !api) return this.markHydrated()
+    if (this.stopped || !api) return this.markHydrated()
     if (found && this.cache.cookie !== undefined) {
       api.begin()
       for (const row of this.cache.rows.values()) api.write({ type: 'insert', value: row as EntityRow })
       void api.commit()
-      this.ready = true
+      this.phase = 'ready'
       api.markReady()
     }
-    this.hydratedFlag = true
+    this.hydrated()
+  }
+
+  private hydrated(): void {
+    if (this.phase === 'hydrating') this.phase = 'hydrated'
     this.markHydrated()
     this.host.hydrated(this)
   }
 
   /** The client closed: no more pokes, saves or subscriptions for this collection. */
   stop(): void {
-    this.disposed = true
+    this.phase = 'stopped'
     this.markHydrated()
   }
 
   private dispose(): void {
-    if (this.disposed) return
-    this.disposed = true
+    if (this.stopped) return
+    this.phase = 'stopped'
     this.markHydrated()
     this.host.detached(this)
   }

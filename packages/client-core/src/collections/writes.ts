@@ -10,14 +10,7 @@ import {
 } from '@lumenize/protocol'
 import type { PendingMutation } from '@tanstack/db'
 import { diffMergePatch, type EntityRow, isPlainObject, mergePatch, stripVirtual } from '../rows'
-import type { EntityCollection } from './shape'
-
-/** A collection the optimistic layer writes to. */
-export interface WritableShape {
-  readonly collection: EntityCollection<JsonObject, object>
-  /** Whether a row belongs in this collection: true, false, or undefined (unknown: keep as is). */
-  belongs(row: EntityRow, present: boolean): boolean | undefined
-}
+import type { WritableShape } from './types'
 
 /**
  * A MutatorTx over collections: reads see every live collection plus this transaction's own writes;

@@ -1,17 +1,18 @@
-// The pending mutation queue: per-client gapless ids, persisted BEFORE sending, sent in order once
-// per connection, settled by the server's confirmation (lastMutationIdChanges), rejection or timeout.
-import { type ErrorKind, MAX_CLIENT_FRAME_BYTES, type Mutation } from '@lumenize/protocol'
+// The pending mutation queue: this client's gapless ids, plus the queues it adopted from closed
+// clients of its group (mutation recovery). Each mutation is persisted BEFORE it is sent, sent in
+// order once per connection, and settled only by the server: confirmed (lastMutationIdChanges or
+// a watermark) or rejected (mutationError). Nothing times out: offline writes wait for the server.
+import { ErrorKind, MAX_CLIENT_FRAME_BYTES, type Mutation } from '@lumenize/protocol'
+import type { PendingRecord } from '../cache/db'
 import type { ClientStore } from '../cache/store'
-import {
-  ClientClosedError,
-  type LumenizeClientError,
-  MutationRejectedError,
-  MutationTimeoutError,
-} from '../errors'
+import { CacheWriteError, ClientClosedError, LumenizeClientError, MutationRejectedError } from '../errors'
 
-/** Mutations per push frame (the server takes 1–1000) and the JSON budget of one frame. */
+/** Mutations per push frame (the server takes 1–1000) and the JSON budget of one frame, in bytes. */
 export const MAX_PUSH_MUTATIONS = 1000
 export const PUSH_FRAME_BUDGET = MAX_CLIENT_FRAME_BYTES - 16 * 1024
+
+const utf8 = new TextEncoder()
+const bytesOf = (value: unknown): number => utf8.encode(JSON.stringify(value)).length
 
 interface Deferred {
   promise: Promise<void>
@@ -47,158 +48,147 @@ function deferred(): Deferred {
 
 /** One queued mutation. */
 export interface PendingEntry {
+  readonly clientId: string
   readonly id: number
   readonly name: string
   readonly args: unknown
-  /** Order among this session's mutations (0 for those loaded from the store). */
+  readonly createdAt: number
+  /** Order among this client's own mutations of this session (0 for adopted ones). */
   readonly seq: number
-  /** Loaded from the store at startup (no caller awaits it: its errors go to onError). */
-  readonly replayed: boolean
+  /** Made by this client now (a caller may await it); false for a closed client's, adopted here. */
+  readonly own: boolean
   persisted: boolean
   /** The connection generation it was last sent on (-1: not sent since the last (re)connect). */
   sentGen: number
-  timedOut: boolean
-  timer: ReturnType<typeof setTimeout> | undefined
   readonly done: Deferred
   readonly size: number
 }
 
 export interface PendingQueueOptions {
-  send: (mutations: Mutation[]) => boolean
-  /** How long a mutation sent while online may wait for its confirmation. */
-  timeoutMs: number
-  onCount: (pending: number) => void
+  /** This client's id: its own mutations are pushed under it. */
+  clientId: string
+  /** Sends one push frame of one client's mutations; false when it could not be sent now. */
+  send: (clientId: string, mutations: Mutation[]) => boolean
+  /** The queue changed: how many are pending and when the oldest was made. */
+  onCount: (pending: number, oldestAt: number | null) => void
   onError: (error: LumenizeClientError) => void
+  /** Every mutation of an adopted client is settled (its records are gone). */
+  onDrained?: (clientId: string) => void
 }
 
 export class PendingQueue {
-  private readonly list: PendingEntry[] = []
+  /** Queues by client, each in id order; this client's first. */
+  private readonly queues = new Map<string, PendingEntry[]>()
   private lastId = 0
   private store: ClientStore | undefined
-  /** Mutations made before `start`, admitted by it in order. */
-  private readonly waiting: Array<() => void> = []
-  private seqCounter = 0
+  /** Store writes, in order. */
   private chain: Promise<void> = Promise.resolve()
+  private seqCounter = 0
   private gen = -1
   private online = false
-  /** Acknowledged by a watermark: resolved once the resumed shapes hold their effect. */
+  /** Acknowledged while the shapes were resuming: resolved once they hold the effect. */
   private acked: PendingEntry[] = []
   private closed = false
 
-  constructor(private readonly options: PendingQueueOptions) {}
+  constructor(private readonly options: PendingQueueOptions) {
+    this.queues.set(options.clientId, [])
+  }
 
-  /** Begins with what the store kept: queued mutations (in id order) and the last id handed out. */
-  start(
-    store: ClientStore,
-    records: ReadonlyArray<{ id: number; name: string; args: unknown }>,
-    lastId = 0,
-  ): void {
+  /** The store is open: mutations made before it are persisted now, in order. */
+  start(store: ClientStore): void {
     this.store = store
-    for (const r of [...records].sort((a, b) => a.id - b.id)) {
-      const e = this.entry(r.id, r.name, r.args, 0, true, deferred())
-      e.persisted = true
-      this.list.push(e)
-    }
-    this.lastId = Math.max(lastId, this.list.at(-1)?.id ?? 0)
-    // Mutations made before the store opened get their ids now, in the order they were made.
-    for (const admit of this.waiting.splice(0)) admit()
-    this.count()
+    for (const e of this.own()) this.persist(e)
   }
 
+  /** Pending mutations, this client's and adopted ones. */
   get size(): number {
-    return this.list.length + this.waiting.length
+    let n = 0
+    for (const q of this.queues.values()) n += q.length
+    return n
   }
 
-  /** How many mutations were made in this session so far (replayed ones count as 0). */
+  /** How many own mutations were made in this session so far. */
   get seq(): number {
     return this.seqCounter
   }
 
-  /** Queued mutations, oldest first. */
-  entries(): readonly PendingEntry[] {
-    return this.list
+  /** Every queued mutation, adopted ones first (they are older), each client's in id order. */
+  entries(): PendingEntry[] {
+    return this.clientsInOrder().flatMap((cid) => this.queues.get(cid) ?? [])
   }
 
-  /** Settles when the mutation is confirmed; rejects with the server's error, a timeout or a close. */
-  settled(id: number): Promise<void> {
-    return this.list.find((e) => e.id === id)?.done.promise ?? Promise.resolve()
+  /** The clients whose queues this one holds (its own and the adopted). */
+  clients(): string[] {
+    return [...this.queues.keys()]
   }
 
   /**
-   * Queues a mutation: the next id is assigned in call order (once the store is open), the mutation
-   * is persisted, then sent if online. Returns its session sequence number and its settlement.
+   * Queues a mutation of this client: it gets the next id at once, is persisted, then sent when
+   * online. Returns its session sequence number and its settlement.
    */
-  enqueue(name: string, args: unknown): { seq: number; done: Promise<void> } {
-    const done = deferred()
-    const seq = ++this.seqCounter
-    const size = JSON.stringify({ id: 0, name, args }).length
+  enqueue(name: string, args: unknown): { entry: PendingEntry | undefined; done: Promise<void> } {
+    if (this.closed) return { entry: undefined, done: Promise.reject(new ClientClosedError()) }
+    const size = bytesOf({ id: 0, name, args }) + 1
     if (size > PUSH_FRAME_BUDGET) {
-      done.reject(
-        new MutationRejectedError(
-          'PAYLOAD_TOO_LARGE' as ErrorKind,
-          `Mutation ${name} is ${size} bytes of JSON; one frame holds at most ${PUSH_FRAME_BUDGET}`,
-          { size, limit: PUSH_FRAME_BUDGET },
-          0,
-          name,
-        ),
+      const error = new MutationRejectedError(
+        ErrorKind.payloadTooLarge,
+        `Mutation ${name} is ${size} bytes of JSON; one push frame holds at most ${PUSH_FRAME_BUDGET}`,
+        { size, limit: PUSH_FRAME_BUDGET },
+        0,
+        name,
       )
-      return { seq, done: done.promise }
+      return { entry: undefined, done: Promise.reject(error) }
     }
-    const admit = (): void => {
-      if (this.closed) {
-        done.reject(new ClientClosedError())
-        return
-      }
-      const e = this.entry(++this.lastId, name, args, seq, false, done)
-      this.list.push(e)
-      this.count()
-      const store = this.store
-      this.chain = this.chain
-        .then(() => store?.addPending({ id: e.id, name, args }, e.id))
-        .catch((err: unknown) => this.options.onError(err as LumenizeClientError))
-        .then(() => {
-          // Even when the store failed, the mutation is still sent: losing it would be worse.
-          e.persisted = true
-          this.flush()
-        })
-    }
-    if (this.store) admit()
-    else {
-      this.waiting.push(admit)
-      this.count()
-    }
-    return { seq, done: done.promise }
+    const cid = this.options.clientId
+    const e = this.entry({ clientId: cid, id: ++this.lastId, name, args, createdAt: Date.now() }, true)
+    this.own().push(e)
+    this.count()
+    if (this.store) this.persist(e)
+    return { entry: e, done: e.done.promise }
   }
 
-  /** The socket is connected (generation `gen`) and the server has applied everything up to `watermark`. */
+  /**
+   * Takes over the queue of a closed client of the group (mutation recovery). Returns the entries,
+   * to be shown optimistically; they are pushed under their own clientId, before this client's.
+   */
+  adopt(clientId: string, records: readonly PendingRecord[]): PendingEntry[] {
+    if (this.closed || this.queues.has(clientId)) return []
+    const entries = [...records]
+      .sort((a, b) => a.id - b.id)
+      .map((r) => {
+        const e = this.entry(r, false)
+        e.persisted = true
+        return e
+      })
+    this.queues.set(clientId, entries)
+    this.count()
+    if (entries.length === 0) this.drained(clientId)
+    else this.flush()
+    return entries
+  }
+
+  /** Connected (generation `gen`); the server has applied this client's mutations up to `watermark`. */
   connected(gen: number, watermark: number): void {
     this.gen = gen
     this.online = true
-    if (watermark > this.lastId) this.lastId = watermark
-    this.acknowledge(watermark)
-    for (const e of this.list) e.sentGen = -1
-    this.flush()
-  }
-
-  /** The server refused a push with a gap: everything ≤ watermark is applied; resend from the next. */
-  outOfOrder(watermark: number): void {
-    this.acknowledge(watermark)
-    for (const e of this.list) {
-      clearTimeout(e.timer)
-      e.sentGen = -1
-    }
+    this.acked.push(...this.take(this.options.clientId, watermark))
+    for (const q of this.queues.values()) for (const e of q) e.sentGen = -1
     this.flush()
   }
 
   disconnected(): void {
     this.online = false
-    for (const e of this.list) {
-      clearTimeout(e.timer)
-      e.timer = undefined
-    }
   }
 
-  /** Settles what a watermark acknowledged, once the resumed shapes hold its effect. */
+  /** The server refused a push with a gap: up to `watermark` is applied; resend from the next. */
+  outOfOrder(clientId: string, watermark: number): void {
+    if (!this.queues.has(clientId)) return
+    this.acked.push(...this.take(clientId, watermark))
+    for (const e of this.queues.get(clientId) ?? []) e.sentGen = -1
+    this.flush()
+  }
+
+  /** Settles what was acknowledged while shapes were resuming, now that they hold its effect. */
   releaseAcknowledged(): void {
     const acked = this.acked
     this.acked = []
@@ -206,56 +196,43 @@ export class PendingQueue {
   }
 
   /**
-   * The server applied this client's mutations up to `lmid` and the poke holding them was committed.
-   * With `defer` (a subscription has not received its first poke yet, so it may not hold their effect),
-   * they settle with `releaseAcknowledged` instead, so that no optimistic row blinks out meanwhile.
+   * The server applied these clients' mutations up to the given ids, and the poke holding them was
+   * committed. With `defer` (a subscription has not had its first poke on this connection, so it may
+   * not hold their effect) they settle with `releaseAcknowledged`, so no optimistic row blinks out.
    */
-  confirmThrough(lmid: number, defer = false): void {
-    const confirmed = this.take(lmid)
-    if (defer) this.acked.push(...confirmed)
-    else for (const e of confirmed) e.done.resolve()
+  confirm(changes: Readonly<Record<string, number>>, defer = false): void {
+    for (const [cid, lmid] of Object.entries(changes)) {
+      if (!this.queues.has(cid)) continue
+      const confirmed = this.take(cid, lmid)
+      if (defer) this.acked.push(...confirmed)
+      else for (const e of confirmed) e.done.resolve()
+    }
   }
 
-  /** The server refused mutation `id`: its effect is gone, its id consumed. */
-  fail(id: number, error: { kind: string; message: string; details?: Record<string, unknown> }): void {
-    const i = this.list.findIndex((e) => e.id === id)
-    if (i < 0) return
-    const [e] = this.list.splice(i, 1)
-    if (!e) return
-    clearTimeout(e.timer)
-    this.persistDelete([id])
+  /** The server refused mutation `id` of `clientId`: its effect is gone, its id consumed. */
+  fail(
+    clientId: string,
+    id: number,
+    error: { kind: string; message: string; details?: Record<string, unknown> },
+  ): void {
+    const q = this.queues.get(clientId)
+    const i = q?.findIndex((e) => e.id === id) ?? -1
+    const e = q?.[i]
+    if (!q || !e) return
+    q.splice(i, 1)
+    this.persistDelete(clientId, [id])
     this.count()
-    const err = new MutationRejectedError(
-      error.kind as ErrorKind,
-      error.message,
-      error.details ?? {},
-      id,
-      e.name,
-    )
-    if (e.replayed || e.timedOut) this.options.onError(err)
+    const err = new MutationRejectedError(error.kind, error.message, error.details ?? {}, id, e.name)
+    // An adopted mutation has no caller left to tell.
+    if (!e.own) this.options.onError(err)
     e.done.reject(err)
+    this.maybeDrained(clientId)
   }
 
-  /** Sends, in id order, every persisted mutation not yet sent on this connection. */
+  /** Sends, client by client and in id order, every persisted mutation not yet sent on this connection. */
   flush(): void {
     if (!this.online || this.closed) return
-    let batch: PendingEntry[] = []
-    let bytes = 0
-    const sendBatch = (): void => {
-      if (batch.length === 0) return
-      const ok = this.options.send(batch.map((e) => ({ id: e.id, name: e.name, args: e.args })))
-      if (ok) for (const e of batch) this.sent(e)
-      batch = []
-      bytes = 0
-    }
-    for (const e of this.list) {
-      if (!e.persisted) break
-      if (e.sentGen === this.gen) continue
-      if (batch.length >= MAX_PUSH_MUTATIONS || bytes + e.size > PUSH_FRAME_BUDGET) sendBatch()
-      batch.push(e)
-      bytes += e.size
-    }
-    sendBatch()
+    for (const cid of this.clientsInOrder()) this.flushClient(cid)
   }
 
   /** Waits for queued store writes to finish. */
@@ -263,75 +240,135 @@ export class PendingQueue {
     return this.chain
   }
 
+  /** Stops: own and adopted mutations stay persisted, for the next client of the group to push. */
   close(): void {
     this.closed = true
     this.online = false
-    for (const e of this.list) {
-      clearTimeout(e.timer)
-      e.done.reject(new ClientClosedError())
-    }
+    for (const q of this.queues.values()) for (const e of q) e.done.reject(new ClientClosedError())
     for (const e of this.acked) e.done.reject(new ClientClosedError())
-    for (const admit of this.waiting.splice(0)) admit()
   }
 
-  private sent(e: PendingEntry): void {
-    e.sentGen = this.gen
-    clearTimeout(e.timer)
-    if (e.timedOut || e.done.settled) return
-    e.timer = setTimeout(() => {
-      e.timedOut = true
-      e.done.reject(new MutationTimeoutError(e.id, e.name, this.options.timeoutMs))
-    }, this.options.timeoutMs)
+  private flushClient(cid: string): void {
+    let batch: PendingEntry[] = []
+    let bytes = 0
+    const sendBatch = (): boolean => {
+      if (batch.length === 0) return true
+      const ok = this.options.send(
+        cid,
+        batch.map((e) => ({ id: e.id, name: e.name, args: e.args })),
+      )
+      if (ok) for (const e of batch) e.sentGen = this.gen
+      batch = []
+      bytes = 0
+      return ok
+    }
+    for (const e of this.queues.get(cid) ?? []) {
+      // Ids go out in order: nothing after a mutation that is not stored yet.
+      if (!e.persisted) break
+      if (e.sentGen === this.gen) continue
+      if (batch.length >= MAX_PUSH_MUTATIONS || bytes + e.size > PUSH_FRAME_BUDGET) {
+        if (!sendBatch()) return
+      }
+      batch.push(e)
+      bytes += e.size
+    }
+    sendBatch()
   }
 
-  private acknowledge(watermark: number): void {
-    this.acked.push(...this.take(watermark))
+  /** Adopted clients, oldest first (their mutations were made before this client's), then this one. */
+  private clientsInOrder(): string[] {
+    const own = this.options.clientId
+    const adopted = [...this.queues.keys()].filter((cid) => cid !== own)
+    const first = (cid: string): number => this.queues.get(cid)?.[0]?.createdAt ?? Infinity
+    return [...adopted.sort((a, b) => first(a) - first(b)), own]
   }
 
-  /** Removes the entries with id ≤ upTo from the queue and the store. */
-  private take(upTo: number): PendingEntry[] {
+  private own(): PendingEntry[] {
+    return this.queues.get(this.options.clientId) ?? []
+  }
+
+  private persist(e: PendingEntry): void {
+    const store = this.store
+    const record: PendingRecord = {
+      clientId: e.clientId,
+      id: e.id,
+      name: e.name,
+      args: e.args,
+      createdAt: e.createdAt,
+    }
+    this.chain = this.chain
+      .then(() => store?.addPending(record))
+      .catch((err: unknown) => this.reportStoreError(err))
+      .then(() => {
+        // Even when the store failed, the mutation is still sent: losing it would be worse.
+        e.persisted = true
+        this.flush()
+      })
+  }
+
+  /** Removes the entries of `clientId` with id ≤ upTo from the queue and the store. */
+  private take(clientId: string, upTo: number): PendingEntry[] {
+    const q = this.queues.get(clientId)
+    if (!q) return []
     let n = 0
-    while (n < this.list.length && (this.list[n]?.id ?? Infinity) <= upTo) n++
+    while (n < q.length && (q[n]?.id ?? Infinity) <= upTo) n++
+    if (clientId === this.options.clientId && upTo > this.lastId) this.lastId = upTo
     if (n === 0) return []
-    const taken = this.list.splice(0, n)
-    for (const e of taken) clearTimeout(e.timer)
-    this.persistDelete(taken.map((e) => e.id))
+    const taken = q.splice(0, n)
+    this.persistDelete(
+      clientId,
+      taken.map((e) => e.id),
+    )
     this.count()
+    this.maybeDrained(clientId)
     return taken
   }
 
-  private persistDelete(ids: number[]): void {
-    const store = this.store
-    this.chain = this.chain
-      .then(() => store?.deletePending(ids))
-      .catch((err: unknown) => this.options.onError(err as LumenizeClientError))
+  private maybeDrained(clientId: string): void {
+    if (clientId === this.options.clientId || (this.queues.get(clientId)?.length ?? 0) > 0) return
+    this.chain = this.chain.then(() => this.drained(clientId))
   }
 
-  private entry(
-    id: number,
-    name: string,
-    args: unknown,
-    seq: number,
-    replayed: boolean,
-    done: Deferred,
-  ): PendingEntry {
-    const size = JSON.stringify({ id, name, args }).length + 1
+  private drained(clientId: string): void {
+    if (clientId === this.options.clientId || (this.queues.get(clientId)?.length ?? 1) > 0) return
+    this.queues.delete(clientId)
+    this.options.onDrained?.(clientId)
+  }
+
+  private persistDelete(clientId: string, ids: number[]): void {
+    const store = this.store
+    this.chain = this.chain
+      .then(() => store?.deletePending(clientId, ids))
+      .catch((err: unknown) => this.reportStoreError(err))
+  }
+
+  /** Stores report their own failures and never reject; anything else is still reported. */
+  private reportStoreError(err: unknown): void {
+    this.options.onError(err instanceof LumenizeClientError ? err : new CacheWriteError(err))
+  }
+
+  private entry(r: PendingRecord, own: boolean): PendingEntry {
     return {
-      id,
-      name,
-      args,
-      seq,
-      replayed,
+      clientId: r.clientId,
+      id: r.id,
+      name: r.name,
+      args: r.args,
+      createdAt: r.createdAt,
+      seq: own ? ++this.seqCounter : 0,
+      own,
       persisted: false,
       sentGen: -1,
-      timedOut: false,
-      timer: undefined,
-      done,
-      size,
+      done: deferred(),
+      size: bytesOf({ id: r.id, name: r.name, args: r.args }) + 1,
     }
   }
 
   private count(): void {
-    this.options.onCount(this.size)
+    let oldest: number | null = null
+    for (const q of this.queues.values()) {
+      const first = q[0]?.createdAt
+      if (first !== undefined && (oldest === null || first < oldest)) oldest = first
+    }
+    this.options.onCount(this.size, oldest)
   }
 }

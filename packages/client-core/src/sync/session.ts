@@ -1,10 +1,10 @@
-// The sync session over a Transport: connect, (re)subscribe every live shape with its cookie, apply
-// pokes at pokeEnd, settle mutations by lastMutationIdChanges, and resend after watermarks.
-import { CLOSE_CODES, ErrorKind, type PokePart, PROTOCOL_VERSION, type UpMessage } from '@lumenize/protocol'
+// The sync protocol over a Connection: connect, (re)subscribe every live shape with its cookie,
+// apply pokes at pokeEnd, settle mutations by lastMutationIdChanges, resend after watermarks, and
+// tell the lifecycle machine when the client is connected and caught up.
+import { ErrorKind, type PokePart, PROTOCOL_VERSION, type UpMessage } from '@lumenize/protocol'
 import type { ClientStore } from '../cache/store'
-import { type LumenizeClientError, ServerError } from '../errors'
-import type { StatusController } from '../status'
-import type { Transport, TransportStatus } from '../transport'
+import { type LumenizeClientError, ServerError, TokenError } from '../errors'
+import type { Connection } from '../lifecycle/connection'
 import { parseDown } from './frames'
 import type { PendingQueue } from './pending'
 import { type Poke, PokeAssembler } from './pokes'
@@ -14,138 +14,95 @@ export interface SessionShape {
   readonly subId: string
   readonly name: string
   readonly params: Record<string, unknown>
-  readonly cache: { cookie: number | undefined }
-  readonly hydratedFlag: boolean
-  subscribedGen: number
-  active: boolean
+  /** The op-log seq its rows are current at (undefined: never seeded). */
+  cookie(): number | undefined
   applyParts(parts: readonly PokePart[]): void
   committed(cookie: number, store: ClientStore | undefined): Promise<void>
   failed(error: LumenizeClientError): void
 }
 
 export interface SessionOptions {
-  transport: Transport
+  connection: () => Connection
   pending: PendingQueue
-  status: StatusController
-  shapes: () => Iterable<SessionShape>
-  identity: () => { clientId: string; clientGroupId: string }
+  clientId: string
+  clientGroupId: () => string
   token?: string | (() => string | Promise<string>) | undefined
   store: () => ClientStore | undefined
+  /** Rows from the server were applied (a poke). */
+  synced: () => void
   reportError: (error: LumenizeClientError) => void
 }
 
+/** Where one shape's subscription is on the current connection. */
+type Subscription = { phase: 'sent' } | { phase: 'live' }
+
 export class SyncSession {
-  /** Increments on every socket open; frames and subscriptions belong to one generation. */
-  private gen = 0
-  private connectedGen = -1
   private readonly pokes = new PokeAssembler()
-  /** Subscriptions sent on this connection whose first poke has not come yet. */
-  private readonly resuming = new Set<string>()
-  private readonly unlisten: Array<() => void> = []
+  /** The shapes that want to be subscribed (hydrated from the cache, not released). */
+  private readonly wanted = new Set<SessionShape>()
+  /** Subscriptions of the current connection; cleared when it goes. */
+  private readonly subs = new Map<SessionShape, Subscription>()
 
   constructor(private readonly o: SessionOptions) {}
 
-  /** True between `connected` and the socket closing. */
-  get isConnected(): boolean {
-    return this.connectedGen === this.gen
+  private get connection(): Connection {
+    return this.o.connection()
   }
 
-  start(): void {
-    const t = this.o.transport
-    this.unlisten.push(
-      t.onStatus((s, detail) => this.onStatus(s, detail)),
-      t.onMessage((m) => this.onMessage(m)),
-    )
-    t.connect()
-  }
-
-  /** Subscribes a hydrated shape on the current connection (once per connection). */
+  /** A shape wants its rows: subscribe now if connected, else on the next `connected`. */
   subscribe(shape: SessionShape): void {
-    if (!this.isConnected || !shape.hydratedFlag || shape.subscribedGen === this.gen) return
-    shape.subscribedGen = this.gen
-    shape.active = false
-    this.resuming.add(shape.subId)
-    const cookie = shape.cache.cookie
-    this.send({
-      type: 'subscribe',
-      subId: shape.subId,
-      shape: shape.name,
-      ...(Object.keys(shape.params).length > 0 ? { params: shape.params } : {}),
-      ...(cookie === undefined ? {} : { cookie }),
-    })
-  }
-
-  unsubscribe(shape: SessionShape): void {
-    this.resuming.delete(shape.subId)
-    if (this.isConnected && shape.subscribedGen === this.gen)
-      this.send({ type: 'unsubscribe', subId: shape.subId })
-    shape.subscribedGen = -1
-    shape.active = false
-    this.maybeReleaseAcknowledged()
-  }
-
-  send(message: UpMessage): boolean {
-    return this.o.transport.send(message)
-  }
-
-  close(): void {
-    for (const u of this.unlisten.splice(0)) u()
-    this.o.transport.close()
-    this.dropConnection()
-    this.o.status.dispatch('close')
-  }
-
-  private onStatus(s: TransportStatus, detail?: { code?: number; reason?: string }): void {
-    if (s === 'open') {
-      this.gen++
-      this.o.status.dispatch('socketOpen')
-      void this.sendConnect(this.gen)
-    } else if (s === 'closed') {
-      this.dropConnection()
-      this.o.status.dispatch('socketClosed')
-      const code = detail?.code
-      if (code === CLOSE_CODES.unauthorized || code === CLOSE_CODES.versionMismatch) {
-        const kind = code === CLOSE_CODES.unauthorized ? ErrorKind.unauthorized : ErrorKind.protocolVersion
-        this.o.reportError(
-          new ServerError(kind, `The server closed the socket (${code}): ${detail?.reason ?? ''}`),
-        )
-      }
+    this.wanted.add(shape)
+    if (this.connection.live && !this.subs.has(shape)) {
+      this.sendSubscribe(shape)
+      this.connection.dispatch('resubscribe')
     }
   }
 
-  private async sendConnect(gen: number): Promise<void> {
-    const token = typeof this.o.token === 'function' ? await this.o.token() : this.o.token
-    if (gen !== this.gen) return
-    const { clientId, clientGroupId } = this.o.identity()
+  unsubscribe(shape: SessionShape): void {
+    this.wanted.delete(shape)
+    if (this.connection.live && this.subs.has(shape)) this.send({ type: 'unsubscribe', subId: shape.subId })
+    this.subs.delete(shape)
+    this.maybeCaughtUp()
+  }
+
+  /** A socket opened: introduce this client. */
+  async opened(gen: number): Promise<void> {
+    let token: string | undefined
+    try {
+      token = typeof this.o.token === 'function' ? await this.o.token() : this.o.token
+    } catch (err) {
+      this.o.reportError(new TokenError(err))
+      if (gen === this.connection.gen) this.connection.dispatch('authRefused')
+      return
+    }
+    if (gen !== this.connection.gen) return
     this.send({
       type: 'connect',
       protocolVersion: PROTOCOL_VERSION,
-      clientGroupId,
-      clientId,
+      clientGroupId: this.o.clientGroupId(),
+      clientId: this.o.clientId,
       ...(token === undefined ? {} : { token }),
     })
   }
 
-  private dropConnection(): void {
-    this.connectedGen = -1
+  /** The connection's socket is gone: everything of it is void. */
+  dropped(): void {
     this.pokes.reset()
-    this.resuming.clear()
-    for (const s of this.o.shapes()) s.active = false
+    this.subs.clear()
     this.o.pending.disconnected()
   }
 
-  private onMessage(frame: unknown): void {
+  onMessage(frame: unknown): void {
     const msg = parseDown(frame)
     if (!msg) return
     switch (msg.type) {
       case 'connected': {
-        this.connectedGen = this.gen
-        this.o.status.dispatch('connected')
+        this.connection.dispatch('connected')
         // Subscribe before pushing: the server then seeds each shape first and pokes the pushed
         // mutations' effects into it together with their confirmation.
-        for (const s of this.o.shapes()) this.subscribe(s)
-        this.o.pending.connected(this.gen, msg.watermark)
-        this.maybeReleaseAcknowledged()
+        for (const s of this.wanted) this.sendSubscribe(s)
+        this.o.pending.connected(this.connection.gen, msg.watermark)
+        this.maybeCaughtUp()
         return
       }
       case 'pokeStart':
@@ -160,7 +117,7 @@ export class SyncSession {
         return
       }
       case 'mutationError':
-        if (msg.clientId === this.o.identity().clientId) this.o.pending.fail(msg.id, msg.error)
+        this.o.pending.fail(msg.clientId, msg.id, msg.error)
         return
       case 'error':
         this.onError(msg.kind, msg.message, msg.details ?? {})
@@ -173,42 +130,67 @@ export class SyncSession {
   }
 
   /** Applies a whole poke: every subscription's writes as one sync transaction each, then confirmations. */
-  apply(poke: Poke): void {
+  private apply(poke: Poke): void {
     const bySub = new Map<string, SessionShape>()
-    for (const s of this.o.shapes()) if (s.subscribedGen === this.gen) bySub.set(s.subId, s)
+    for (const s of this.subs.keys()) bySub.set(s.subId, s)
     for (const [subId, parts] of poke.parts) {
       const s = bySub.get(subId)
       if (!s) continue
       s.applyParts(parts)
-      s.active = true
-      this.resuming.delete(subId)
+      this.subs.set(s, { phase: 'live' })
     }
     const store = this.o.store()
-    for (const s of bySub.values()) if (s.active) void s.committed(poke.cookie, store)
-    this.o.status.synced()
+    for (const [s, sub] of this.subs) if (sub.phase === 'live') void s.committed(poke.cookie, store)
+    this.o.synced()
     // Resolve right after the commits (never by awaiting them): the held commits then apply
     // together with dropping the confirmed optimistic state.
-    const lmid = poke.lastMutationIdChanges[this.o.identity().clientId]
-    if (lmid !== undefined) this.o.pending.confirmThrough(lmid, this.resuming.size > 0)
-    this.maybeReleaseAcknowledged()
+    this.o.pending.confirm(poke.lastMutationIdChanges, !this.caughtUp())
+    this.maybeCaughtUp()
   }
 
-  private maybeReleaseAcknowledged(): void {
-    if (this.isConnected && this.resuming.size === 0) this.o.pending.releaseAcknowledged()
+  private sendSubscribe(shape: SessionShape): void {
+    this.subs.set(shape, { phase: 'sent' })
+    const cookie = shape.cookie()
+    this.send({
+      type: 'subscribe',
+      subId: shape.subId,
+      shape: shape.name,
+      ...(Object.keys(shape.params).length > 0 ? { params: shape.params } : {}),
+      ...(cookie === undefined ? {} : { cookie }),
+    })
+  }
+
+  private caughtUp(): boolean {
+    for (const sub of this.subs.values()) if (sub.phase === 'sent') return false
+    return true
+  }
+
+  /** Every subscription of this connection has its first poke: caught up, and confirmations held meanwhile settle. */
+  private maybeCaughtUp(): void {
+    if (!this.connection.live || !this.caughtUp()) return
+    this.o.pending.releaseAcknowledged()
+    this.connection.dispatch('caughtUp')
+  }
+
+  private send(message: UpMessage): boolean {
+    return this.connection.send(message)
   }
 
   private onError(kind: string, message: string, details: Record<string, unknown>): void {
     if (kind === ErrorKind.outOfOrder && typeof details.watermark === 'number') {
-      this.o.pending.outOfOrder(details.watermark)
+      const cid = typeof details.clientId === 'string' ? details.clientId : this.o.clientId
+      this.o.pending.outOfOrder(cid, details.watermark)
       return
     }
     const error = new ServerError(kind, message, details)
     const subId = typeof details.subId === 'string' ? details.subId : undefined
-    const shape = subId === undefined ? undefined : [...this.o.shapes()].find((s) => s.subId === subId)
+    const shape = subId === undefined ? undefined : [...this.subs.keys()].find((s) => s.subId === subId)
     if (shape) {
-      this.resuming.delete(shape.subId)
+      // Refused for good (unknown shape, bad params): it stops counting as "still syncing".
+      this.subs.delete(shape)
+      this.wanted.delete(shape)
       shape.failed(error)
-      this.maybeReleaseAcknowledged()
+      this.maybeCaughtUp()
       return
     }
     this.o.reportError(error)

@@ -7,6 +7,7 @@ import type { Transport, TransportStatus } from '../transport'
 export class FakeTransport implements Transport {
   readonly sent: UpMessage[] = []
   connectCalls = 0
+  disconnectCalls = 0
   isOpen = false
   private readonly messageListeners = new Set<(m: unknown) => void>()
   private readonly statusListeners = new Set<
@@ -55,8 +56,10 @@ export class FakeTransport implements Transport {
     return () => this.statusListeners.delete(listener)
   }
 
-  close(): void {
-    if (this.isOpen) this.drop()
+  /** The client dropped the socket on purpose: no status is reported for it. */
+  disconnect(): void {
+    this.disconnectCalls++
+    this.isOpen = false
   }
 }
 
