@@ -108,7 +108,7 @@ const bench: BenchPage = {
         // With a reachable server: when the resume poke (the diff since the stored cookie) is applied.
         const synced = new Promise<number>((resolve) => {
           const stop = client.status.subscribe(() => {
-            if (client.status.getSnapshot().lastSyncedAt !== null) {
+            if (client.status.getSnapshot().state === 'synced') {
               stop()
               resolve(now() - t0)
             }
@@ -146,9 +146,9 @@ const bench: BenchPage = {
     // Then let it resume (connect, the resume poke), as an open app would be, before a heap measure.
     await withTimeout(
       new Promise<void>((resolve) => {
-        if (client.status.getSnapshot().lastSyncedAt !== null) return resolve()
+        if (client.status.getSnapshot().state === 'synced') return resolve()
         const stop = client.status.subscribe(() => {
-          if (client.status.getSnapshot().lastSyncedAt !== null) {
+          if (client.status.getSnapshot().state === 'synced') {
             stop()
             resolve()
           }
@@ -183,7 +183,7 @@ const bench: BenchPage = {
       await withTimeout(docs.preload(), a.timeoutMs, 'shape ready')
       await withTimeout(
         new Promise<void>((resolve) => {
-          const check = (): boolean => client.status.getSnapshot().connection === 'online'
+          const check = (): boolean => client.status.getSnapshot().state === 'synced'
           if (check()) return resolve()
           const stop = client.status.subscribe(() => {
             if (check()) {

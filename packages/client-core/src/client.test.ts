@@ -2,7 +2,13 @@
 // until their confirming poke, rollback, rebase on top of remote pokes, reconnects and timeouts.
 import { describe, expect, it } from 'vitest'
 import { createClient, type LumenizeClient } from './client'
-import { MutationRejectedError } from './errors'
+import {
+  ClientErrorKind,
+  type LumenizeClientError,
+  MutationRejectedError,
+  RpcNetworkError,
+  TokenError,
+} from './errors'
 import { FakeTransport, pokeFrames, snapshot } from './testing/fake-transport'
 
 type Task = { title: string; done?: boolean }
@@ -404,6 +410,180 @@ describe('reconnects', () => {
     expect(client.status.getSnapshot().lastSyncedAt).not.toBeNull()
     transport.drop()
     expect(seen).toEqual(['connecting', 'syncing', 'synced', 'connecting'])
+    await client.close()
+  })
+})
+
+describe('cold starts, auth and failures', () => {
+  const until = (
+    client: LumenizeClient,
+    check: (s: ReturnType<LumenizeClient['status']['getSnapshot']>) => boolean,
+  ) =>
+    new Promise<void>((resolve) => {
+      if (check(client.status.getSnapshot())) return resolve()
+      const stop = client.status.subscribe(() => {
+        if (check(client.status.getSnapshot())) {
+          stop()
+          resolve()
+        }
+      })
+    })
+
+  it('starts cold with no cache and no server: ready, offline, never synced, writable', async () => {
+    const transport = new FakeTransport()
+    const client = createClient({
+      url: 'http://fake',
+      star: 'unit.test.cold',
+      persistence: 'memory',
+      transport,
+    })
+    const tasks = client.shape<Task>('entities', { type: 'Task' })
+    await client.ready
+    expect(tasks.isReady()).toBe(false)
+    // The first attempt fails: offline, and the shape is shown (empty) so the app can render and write.
+    transport.drop(1006)
+    expect(client.status.getSnapshot()).toMatchObject({
+      state: 'offline',
+      reason: 'serverUnreachable',
+      lastSyncedAt: null,
+      source: 'cache',
+      pending: 0,
+    })
+    expect(tasks.isReady()).toBe(true)
+    tasks.insert({ id: uuid(1), type: 'Task', value: { title: 'written offline' } })
+    await tick()
+    expect(tasks.get(uuid(1))?.value.title).toBe('written offline')
+    expect(client.status.getSnapshot().pending).toBe(1)
+
+    // Then the server appears: seeded, the offline write pushed and confirmed.
+    transport.open()
+    await tick()
+    transport.deliver({ type: 'connected', protocolVersion: 1, watermark: 0, cookie: 1 })
+    const subId = transport.sentOf('subscribe')[0]?.subId ?? ''
+    expect(transport.sentOf('push')[0]?.mutations.map((m) => m.id)).toEqual([1])
+    transport.deliver(
+      ...pokeFrames({
+        cookie: 3,
+        parts: [
+          {
+            subId,
+            truncate: true,
+            puts: [
+              snapshot(uuid(1), { title: 'written offline' }, { clientId: client.clientId, mutationId: 1 }),
+              snapshot(uuid(2), { title: 'from the server' }),
+            ],
+          },
+        ],
+        lmids: { [client.clientId]: 1 },
+      }),
+    )
+    await until(client, (s) => s.pending === 0 && s.lastSyncedAt !== null)
+    expect(client.status.getSnapshot()).toMatchObject({ state: 'synced', source: 'server' })
+    expect([...tasks.keys()].sort()).toEqual([uuid(1), uuid(2)])
+    await client.close()
+    expect(client.status.getSnapshot().state).toBe('closed')
+  })
+
+  it('asks the token callback again after a refusal (needsAuth), then reconnects with the new token', async () => {
+    const transport = new FakeTransport()
+    const tokens = ['expired', 'fresh']
+    let calls = 0
+    const client = createClient({
+      url: 'http://fake',
+      star: 'unit.test.auth',
+      persistence: 'memory',
+      transport,
+      token: () => tokens[Math.min(calls++, tokens.length - 1)] ?? '',
+      reconnect: { minReconnectionDelay: 20 },
+    })
+    client.shape('entities', { type: 'Task' })
+    await client.ready
+    transport.open()
+    await tick()
+    expect(transport.sentOf('connect')[0]?.token).toBe('expired')
+    transport.deliver({ type: 'error', kind: 'UNAUTHORIZED', message: 'expired' })
+    transport.drop(4401)
+    expect(client.status.getSnapshot().state).toBe('needsAuth')
+    expect(transport.disconnectCalls).toBe(1)
+    // The callback is asked again after a backoff; then the client reconnects.
+    await until(client, (s) => s.state === 'connecting')
+    expect(transport.connectCalls).toBe(2)
+    transport.open()
+    await tick()
+    expect(transport.sentOf('connect').at(-1)?.token).toBe('fresh')
+    transport.deliver({ type: 'connected', protocolVersion: 1, watermark: 0, cookie: 1 })
+    expect(client.status.getSnapshot().state).toBe('syncing')
+    await client.close()
+  })
+
+  it('stays in needsAuth while the token callback fails, reporting each failure typed', async () => {
+    const transport = new FakeTransport()
+    const errors: LumenizeClientError[] = []
+    const client = createClient({
+      url: 'http://fake',
+      star: 'unit.test.auth2',
+      persistence: 'memory',
+      transport,
+      token: () => Promise.reject(new Error('signed out')),
+      reconnect: { minReconnectionDelay: 20 },
+      onError: (e) => errors.push(e),
+    })
+    await client.ready
+    transport.open()
+    await until(client, (s) => s.state === 'needsAuth')
+    expect(errors[0]).toBeInstanceOf(TokenError)
+    expect(errors[0]?.kind).toBe(ClientErrorKind.tokenFailed)
+    // Each retry fails again and is reported; the state stays.
+    while (errors.length < 3) await tick(10)
+    expect(errors.every((e) => e instanceof TokenError)).toBe(true)
+    expect(client.status.getSnapshot().state).toBe('needsAuth')
+    await client.close()
+  })
+
+  it('rejects RPC calls that cannot reach the server with RpcNetworkError, and reports unawaited ones', async () => {
+    const errors: LumenizeClientError[] = []
+    let heard!: () => void
+    const reported = new Promise<void>((resolve) => {
+      heard = resolve
+    })
+    const client = createClient({
+      url: 'http://127.0.0.1:9',
+      star: 'unit.test.rpc',
+      persistence: 'memory',
+      transport: new FakeTransport(),
+      onError: (e) => {
+        errors.push(e)
+        heard()
+      },
+    })
+    const awaited = await client.history(uuid(1)).catch((e: unknown) => e)
+    expect(awaited).toBeInstanceOf(RpcNetworkError)
+    expect(awaited).toMatchObject({ kind: ClientErrorKind.rpcNetwork, details: { method: 'history' } })
+    // Awaited: the caller has it, onError does not.
+    await tick(20)
+    expect(errors).toEqual([])
+    // Not awaited: onError hears it.
+    void client.asOf('entities', { type: 'Task' }, Date.now())
+    await reported
+    expect(errors[0]).toBeInstanceOf(RpcNetworkError)
+    await client.close()
+  })
+
+  it('refuses the version for good after 4426', async () => {
+    const transport = new FakeTransport()
+    const client = createClient({
+      url: 'http://fake',
+      star: 'unit.test.version',
+      persistence: 'memory',
+      transport,
+    })
+    await client.ready
+    transport.open()
+    await tick()
+    transport.deliver({ type: 'error', kind: 'PROTOCOL_VERSION', message: 'too old' })
+    transport.drop(4426)
+    expect(client.status.getSnapshot()).toMatchObject({ state: 'versionMismatch', reason: null })
+    expect(client.status.getSnapshot().error?.kind).toBe('PROTOCOL_VERSION')
     await client.close()
   })
 })

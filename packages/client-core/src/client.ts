@@ -26,7 +26,13 @@ import { PendingQueue } from './sync/pending'
 import { Recovery } from './sync/recovery'
 import { SyncSession } from './sync/session'
 import { type InstantLike, toInstant } from './temporal'
-import { partySocketTransport, type ReconnectOptions, type Transport, type WebSocketLike } from './transport'
+import {
+  DEFAULT_RECONNECT,
+  partySocketTransport,
+  type ReconnectOptions,
+  type Transport,
+  type WebSocketLike,
+} from './transport'
 
 export type { AnyMutatorDef, MutatorsRecord }
 
@@ -181,6 +187,7 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
   const recovery = new Recovery({
     locks,
     lockName: (cid) => `${dbName}:client:${cid}`,
+    channel: `${dbName}:recovery`,
     clientId,
     store: () => store,
     adopt(cid, records) {
@@ -220,8 +227,9 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
     reportError: report,
   })
 
-  // needsAuth: a token callback is asked again with backoff until it yields a token.
-  let authDelay = 1_000
+  // needsAuth: a token callback is asked again, with the reconnect backoff, until it yields a token.
+  const backoff = { ...DEFAULT_RECONNECT, ...options.reconnect }
+  let authDelay = backoff.minReconnectionDelay
   let authTimer: ReturnType<typeof setTimeout> | undefined
   const retryAuth = (): void => {
     const token = options.token
@@ -236,7 +244,7 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
         retryAuth()
       }
     }, authDelay)
-    authDelay = Math.min(authDelay * 2, 30_000)
+    authDelay = Math.min(authDelay * 2, backoff.maxReconnectionDelay)
   }
 
   const connection: Connection = new Connection({
@@ -257,7 +265,7 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
       status.set(PUBLIC_STATE[next])
       if (next === 'synced') {
         status.set({ source: 'server' })
-        authDelay = 1_000
+        authDelay = backoff.minReconnectionDelay
         noteSynced()
       }
       if (next === 'syncing' && !isLive(prev)) void recovery.scan()
@@ -401,7 +409,7 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
       for (const s of shapes.values()) s.stop()
       // The queue is on disk: from now on another client of the group may take it over.
       writerLock?.release()
-      recovery.close()
+      recovery.close(pending.size > 0)
       store?.close()
     },
   }

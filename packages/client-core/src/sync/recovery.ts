@@ -2,6 +2,8 @@
 // crash, a reload) leaves them in the group's cache. Every live client holds a Web Lock named after
 // its clientId; whoever gets the lock of a client that is gone takes its queue over and pushes it
 // under the original clientId, so the server's watermark applies each mutation exactly once.
+// Siblings hear over a BroadcastChannel when a client starts queueing (they wait on its lock, which
+// the browser releases when its page dies) and when one closes (they look at once).
 
 import type { PendingRecord } from '../cache/db'
 import type { ClientStore } from '../cache/store'
@@ -15,9 +17,22 @@ export interface RecoveryOptions {
   store: () => ClientStore | undefined
   /** Takes over the queue of a closed client (shown optimistically and pushed). */
   adopt: (clientId: string, records: readonly PendingRecord[]) => void
-  /** How often to look for queues left behind by clients that closed since the last look. */
+  /** The BroadcastChannel siblings of this cache talk on. */
+  channel: string
+  /** How often to look for queues left behind without a word (a backstop; 30 s by default). */
   intervalMs?: number
 }
+
+/** What siblings tell each other. */
+type RecoveryNote = { type: 'queueing' | 'closed'; clientId: string }
+
+const isNote = (x: unknown): x is RecoveryNote =>
+  typeof x === 'object' &&
+  x !== null &&
+  'type' in x &&
+  (x.type === 'queueing' || x.type === 'closed') &&
+  'clientId' in x &&
+  typeof x.clientId === 'string'
 
 export class Recovery {
   /** Clients that look alive: waiting for their lock, which the browser releases when they die. */
@@ -28,15 +43,34 @@ export class Recovery {
   private timer: ReturnType<typeof setInterval> | undefined
   private closed = false
   private scanning: Promise<void> | undefined
+  private readonly channel: BroadcastChannel | undefined
+  private announced = false
 
-  constructor(private readonly o: RecoveryOptions) {}
+  constructor(private readonly o: RecoveryOptions) {
+    this.channel = typeof BroadcastChannel === 'undefined' ? undefined : new BroadcastChannel(o.channel)
+    if (this.channel) {
+      this.channel.onmessage = (e: MessageEvent) => {
+        if (!isNote(e.data) || e.data.clientId === o.clientId || this.closed) return
+        if (e.data.type === 'closed') void this.scan()
+        else if (!this.holding.has(e.data.clientId) && !this.watching.has(e.data.clientId))
+          this.watch(e.data.clientId)
+      }
+    }
+  }
+
+  /** This client has queued mutations: siblings wait on its lock from now on. */
+  queueing(): void {
+    if (this.announced || this.closed) return
+    this.announced = true
+    this.post({ type: 'queueing', clientId: this.o.clientId })
+  }
 
   /** Holds this client's own lock: from now on nobody takes its queue while it lives. */
   async claim(): Promise<void> {
     this.own = await this.o.locks(this.o.lockName(this.o.clientId))
     if (this.closed) this.own?.release()
     if (this.closed) return
-    this.timer = setInterval(() => void this.scan(), this.o.intervalMs ?? 10_000)
+    this.timer = setInterval(() => void this.scan(), this.o.intervalMs ?? 30_000)
     ;(this.timer as { unref?: () => void }).unref?.()
   }
 
@@ -54,7 +88,9 @@ export class Recovery {
     this.holding.delete(clientId)
   }
 
-  close(): void {
+  /** Stops; `leftQueue`: this client's queue is not empty, so siblings should look now. */
+  close(leftQueue = false): void {
+    if (this.closed) return
     this.closed = true
     if (this.timer !== undefined) clearInterval(this.timer)
     for (const ac of this.watching.values()) ac.abort()
@@ -62,6 +98,16 @@ export class Recovery {
     for (const lock of this.holding.values()) lock.release()
     this.holding.clear()
     this.own?.release()
+    if (leftQueue) this.post({ type: 'closed', clientId: this.o.clientId })
+    this.channel?.close()
+  }
+
+  private post(note: RecoveryNote): void {
+    try {
+      this.channel?.postMessage(note)
+    } catch {
+      // A closed channel: nobody left to tell.
+    }
   }
 
   private async scanNow(): Promise<void> {
