@@ -170,8 +170,11 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
   const pending: PendingQueue = new PendingQueue({
     clientId,
     send: (cid, mutations) => connection.live && connection.send({ type: 'push', clientId: cid, mutations }),
-    onCount: (n, oldest) =>
-      status.set({ pending: n, oldestPendingAt: oldest === null ? null : toInstant(oldest) }),
+    onCount: (n, oldest) => {
+      status.set({ pending: n, oldestPendingAt: oldest === null ? null : toInstant(oldest) })
+      // Siblings wait on this client's lock from its first queued mutation on (see Recovery).
+      if (n > 0) recovery.queueing()
+    },
     onError: report,
     onDrained: (cid) => recovery.drained(cid),
   })
