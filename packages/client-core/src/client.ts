@@ -36,7 +36,8 @@ import {
 
 export type { AnyMutatorDef, MutatorsRecord }
 
-type ArgsOf<M> = M extends { run: (tx: never, args: infer A) => void } ? A : never
+/** The args type of a mutator definition. */
+export type MutatorArgs<M> = M extends { run: (tx: never, args: infer A) => void } ? A : never
 
 /** The built-in mutators of every star. */
 export interface BuiltInMutate {
@@ -48,7 +49,7 @@ export interface BuiltInMutate {
 
 /** `client.mutate`: one function per mutator, resolving when the server confirms. */
 export type Mutate<M extends MutatorsRecord> = BuiltInMutate & {
-  readonly [K in keyof M]: (args: ArgsOf<M[K]>) => Promise<void>
+  readonly [K in keyof M]: (args: MutatorArgs<M[K]>) => Promise<void>
 }
 
 export interface ClientOptions<M extends MutatorsRecord = Record<never, never>> {

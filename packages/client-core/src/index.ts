@@ -1,6 +1,24 @@
 // @lumenize/client-core: the client a developer uses (collections, optimistic writes, cache).
-export type { EntitySnapshot, JsonObject, WriteOp } from '@lumenize/protocol'
-export { CACHE_SCHEMA_VERSION, type LumenizeCache, openCache } from './cache/db'
+export type {
+  EntitySnapshot,
+  ErrorKind,
+  Filter,
+  JsonObject,
+  JsonValue,
+  MutatorTx,
+  UpMessage,
+  WriteOp,
+} from '@lumenize/protocol'
+export {
+  CACHE_SCHEMA_VERSION,
+  type ChunkRecord,
+  type LocalRowRecord,
+  type LumenizeCache,
+  type LumenizeCacheSchema,
+  openCache,
+  type PendingRecord,
+  type ShapeRecord,
+} from './cache/db'
 export { DEFAULT_ROWS_PER_CHUNK } from './cache/shape-cache'
 export {
   type AnyMutatorDef,
@@ -9,6 +27,7 @@ export {
   createClient,
   type LumenizeClient,
   type Mutate,
+  type MutatorArgs,
   type MutatorsRecord,
 } from './client'
 export type { LocalOptions, LocalUtils } from './collections/local'
@@ -40,7 +59,14 @@ export {
   TRANSITIONS,
 } from './lifecycle/machine'
 export { type NetworkSignals, runtimeNetwork } from './lifecycle/network'
-export { type EntityInput, type EntityRow, type EntitySchema, mergePatch, stripVirtual } from './rows'
+export {
+  type EntityInput,
+  type EntityIssue,
+  type EntityRow,
+  type EntitySchema,
+  mergePatch,
+  stripVirtual,
+} from './rows'
 export type { ClientStatus, StatusStore } from './status'
 export { type InstantLike, Temporal, temporalOf, toEpochMs, toInstant, validAt } from './temporal'
 export {

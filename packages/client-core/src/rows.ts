@@ -39,7 +39,8 @@ export interface EntityInput<V extends object = JsonObject> {
   mutationId?: number | null
 }
 
-interface Issue {
+/** A problem the entity schema found in a row. */
+export interface EntityIssue {
   message: string
   path?: ReadonlyArray<PropertyKey>
 }
@@ -51,7 +52,7 @@ export interface EntitySchema<V extends object = JsonObject> {
     readonly vendor: 'lumenize'
     readonly validate: (
       value: unknown,
-    ) => { readonly value: EntityRow<V>; readonly issues?: undefined } | { readonly issues: Issue[] }
+    ) => { readonly value: EntityRow<V>; readonly issues?: undefined } | { readonly issues: EntityIssue[] }
     readonly types?: { readonly input: EntityInput<V>; readonly output: EntityRow<V> } | undefined
   }
 }
@@ -74,7 +75,7 @@ export function entitySchema<V extends object>(clientId: () => string | null): E
       vendor: 'lumenize',
       validate(input) {
         if (!isPlainObject(input)) return { issues: [{ message: 'a row must be an object' }] }
-        const issues: Issue[] = []
+        const issues: EntityIssue[] = []
         let id = input.id
         if (id === undefined) id = crypto.randomUUID()
         if (typeof id !== 'string' || !isUuid(id.toLowerCase()))

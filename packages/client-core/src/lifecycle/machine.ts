@@ -98,7 +98,7 @@ const terminal = (self: MachineState, close: MachineState): Row => ({
 })
 
 /** The transition table: `TRANSITIONS[state][event]` is the next state. */
-export const TRANSITIONS: Readonly<Record<MachineState, Readonly<Row>>> = {
+export const TRANSITIONS: Readonly<Record<MachineState, Readonly<Record<MachineEvent, MachineState>>>> = {
   connecting: {
     socketOpen: 'connecting',
     connected: 'syncing',
