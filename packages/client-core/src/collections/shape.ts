@@ -17,7 +17,7 @@ import {
 } from '@tanstack/db'
 import { ShapeCache } from '../cache/shape-cache'
 import type { ClientStore } from '../cache/store'
-import { CacheWriteError, LumenizeClientError } from '../errors'
+import { CacheWriteError, ClientErrorKind, LumenizeClientError } from '../errors'
 import {
   type EntityInput,
   type EntityRow,
@@ -146,7 +146,9 @@ export class ShapeSubscription implements WritableShape {
     } catch (err) {
       // Should not happen; if it does, ask for a full re-seed on the next subscribe.
       this.cache.cookie = undefined
-      this.host.reportError(new LumenizeClientError('APPLY_FAILED', 'Applying a poke failed', {}, err))
+      this.host.reportError(
+        new LumenizeClientError(ClientErrorKind.applyFailed, 'Applying a poke failed', {}, err),
+      )
     }
   }
 
