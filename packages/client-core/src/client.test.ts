@@ -15,6 +15,13 @@ type Task = { title: string; done?: boolean }
 const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms))
 
+/** A client over a hand-driven transport, in memory. */
+const bare = (star: string, extra: Partial<Parameters<typeof createClient>[0]> = {}) => {
+  const transport = new FakeTransport()
+  const client = createClient({ url: 'http://fake', star, persistence: 'memory', transport, ...extra })
+  return { transport, client }
+}
+
 async function setup() {
   const transport = new FakeTransport()
   const client: LumenizeClient = createClient({
@@ -381,13 +388,7 @@ describe('reconnects', () => {
   })
 
   it('reports status changes through subscribe/getSnapshot', async () => {
-    const transport = new FakeTransport()
-    const client = createClient({
-      url: 'http://fake',
-      star: 'unit.test.status',
-      persistence: 'memory',
-      transport,
-    })
+    const { transport, client } = bare('unit.test.status')
     const seen: string[] = []
     client.status.subscribe(() => {
       const now = client.status.getSnapshot().state
@@ -430,13 +431,7 @@ describe('cold starts, auth and failures', () => {
     })
 
   it('starts cold with no cache and no server: ready, offline, never synced, writable', async () => {
-    const transport = new FakeTransport()
-    const client = createClient({
-      url: 'http://fake',
-      star: 'unit.test.cold',
-      persistence: 'memory',
-      transport,
-    })
+    const { transport, client } = bare('unit.test.cold')
     const tasks = client.shape<Task>('entities', { type: 'Task' })
     await client.ready
     expect(tasks.isReady()).toBe(false)
@@ -570,13 +565,7 @@ describe('cold starts, auth and failures', () => {
   })
 
   it('refuses the version for good after 4426', async () => {
-    const transport = new FakeTransport()
-    const client = createClient({
-      url: 'http://fake',
-      star: 'unit.test.version',
-      persistence: 'memory',
-      transport,
-    })
+    const { transport, client } = bare('unit.test.version')
     await client.ready
     transport.open()
     await tick()

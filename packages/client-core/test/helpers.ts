@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto'
 import { randomUUID } from 'node:crypto'
 import type { UpMessage } from '@lumenize/protocol'
-import { inject } from 'vitest'
+import { afterEach, inject } from 'vitest'
 import WebSocket from 'ws'
 import {
   type ClientOptions,
@@ -33,6 +33,23 @@ export function testClient(star: string, options: Partial<ClientOptions<typeof m
     reconnect: { minReconnectionDelay: 50, maxReconnectionDelay: 500 },
     ...options,
   })
+}
+
+/**
+ * `testClient`, with every client it makes closed after each test of the file that calls this.
+ *
+ * @example const client = closedAfterEach(); const a = client(star)
+ */
+export function closedAfterEach(): (...args: Parameters<typeof testClient>) => TestClient {
+  const open: TestClient[] = []
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()))
+  })
+  return (...args) => {
+    const c = testClient(...args)
+    open.push(c)
+    return c
+  }
 }
 
 /** Polls until `check` passes (returns without throwing), or fails with its last error. */

@@ -1,27 +1,19 @@
 // Against the real server on workerd: cache-first cold starts, offline edits that survive a reload
 // and apply exactly once, a cut socket that resumes with its cookie, and local-only collections.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type EntityRow, stripVirtual } from '../src/index'
 import {
+  closedAfterEach,
   closedPortUrl,
   eventually,
   freshStar,
   rpc,
   serverUrl,
-  type TestClient,
   TestTransport,
   testClient,
 } from './helpers'
 
-const open: TestClient[] = []
-const client = (...args: Parameters<typeof testClient>): TestClient => {
-  const c = testClient(...args)
-  open.push(c)
-  return c
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()))
-})
+const client = closedAfterEach()
 
 type Doc = { n: number; edits: number }
 const sorted = (rows: Iterable<EntityRow<object>>) =>

@@ -1,19 +1,19 @@
 // Against the real server on workerd: convergence, optimistic writes confirmed or rolled back,
 // custom mutators, and shared/released subscriptions.
 import { createLiveQueryCollection, createTransaction, eq } from '@tanstack/db'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type EntityRow, MutationRejectedError, stripVirtual } from '../src/index'
-import { eventually, freshStar, rpc, serverUrl, type TestClient, TestTransport, testClient } from './helpers'
+import {
+  closedAfterEach,
+  eventually,
+  freshStar,
+  rpc,
+  serverUrl,
+  type TestClient,
+  TestTransport,
+} from './helpers'
 
-const open: TestClient[] = []
-const client = (...args: Parameters<typeof testClient>): TestClient => {
-  const c = testClient(...args)
-  open.push(c)
-  return c
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()))
-})
+const client = closedAfterEach()
 
 const plain = (rows: Iterable<EntityRow>) =>
   [...rows].map((r) => stripVirtual(r)).sort((a, b) => a.id.localeCompare(b.id))

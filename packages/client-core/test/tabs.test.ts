@@ -1,19 +1,19 @@
 // Several live clients on one cache database (what tabs of one app are), against the real server:
 // each has its own clientId, nothing is lost in any interleaving, a closed client's queue is
 // recovered exactly once, and one client at a time writes the shared shape cache.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { type EntityRow, openCache, stripVirtual } from '../src/index'
-import { eventually, freshStar, rpc, serverUrl, type TestClient, TestTransport, testClient } from './helpers'
+import {
+  closedAfterEach,
+  eventually,
+  freshStar,
+  rpc,
+  serverUrl,
+  type TestClient,
+  TestTransport,
+} from './helpers'
 
-const open: TestClient[] = []
-const client = (...args: Parameters<typeof testClient>): TestClient => {
-  const c = testClient(...args)
-  open.push(c)
-  return c
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()))
-})
+const client = closedAfterEach()
 
 type Doc = { title: string; by?: string }
 const synced = (c: TestClient) => eventually(() => expect(c.status.getSnapshot().state).toBe('synced'))
