@@ -1,9 +1,13 @@
 // A test client of the sync protocol over a real WebSocket: replicas per subscription, pokes, pushes.
+// Every message the server sends is parsed with the protocol's strict schema; a mismatch is a
+// violation, and any test whose clients saw one fails (see the afterEach below).
 import { randomUUID } from 'node:crypto'
 import {
   type Connected,
+  DownMessageSchema,
   type EntitySnapshot,
   type ErrorMessage,
+  JsonRpcResponseSchema,
   type MutationError,
   type PokeEnd,
   type PokePart,
@@ -11,7 +15,29 @@ import {
   PROTOCOL_VERSION,
   unbundle,
 } from '@lumenize/protocol'
+import * as v from 'valibot'
+import { afterEach, expect } from 'vitest'
 import { openSocket, type TestSocket } from './helpers'
+
+/** Clients opened by the running test, checked for schema violations when it ends. */
+const openedInTest: SyncClient[] = []
+
+afterEach(() => {
+  const clients = openedInTest.splice(0)
+  expect(clients.flatMap((c) => c.schemaViolations)).toEqual([])
+})
+
+/** What is wrong with a server message under the strict protocol schemas, if anything. */
+function schemaViolation(message: unknown): string | undefined {
+  const rpc =
+    Array.isArray(message) || (typeof message === 'object' && message !== null && 'jsonrpc' in message)
+  const result = rpc
+    ? v.safeParse(v.union([JsonRpcResponseSchema, v.array(JsonRpcResponseSchema)]), message)
+    : v.safeParse(DownMessageSchema, message)
+  if (result.success) return undefined
+  const issues = result.issues.map((i) => `${v.getDotPath(i) ?? '(message)'}: ${i.message}`).join('; ')
+  return `message ${JSON.stringify(message).slice(0, 200)} breaks the protocol schema: ${issues}`
+}
 
 /** One subscription and its replica, as a client keeps it. */
 export interface Subscription {
@@ -89,6 +115,8 @@ export class SyncClient {
   largestFrameBytes = 0
   /** Breaches of the protocol seen by the client (parts outside a poke, cookies going back…). */
   readonly violations: string[] = []
+  /** Server messages that the strict protocol schemas refuse (also listed in `violations`). */
+  readonly schemaViolations: string[] = []
   private pending: AppliedPoke | undefined
   private readonly unsubscribed = new Set<string>()
   private waiters: Waiter[] = []
@@ -99,6 +127,7 @@ export class SyncClient {
   ) {
     this.clientGroupId = options.clientGroupId ?? `g-${randomUUID()}`
     this.clientId = options.clientId ?? `c-${randomUUID()}`
+    openedInTest.push(this)
     socket.ws.on('message', (data, isBinary) => {
       if (isBinary) {
         this.violations.push('the server sent a binary frame')
@@ -106,7 +135,14 @@ export class SyncClient {
       }
       const text = String(data)
       this.largestFrameBytes = Math.max(this.largestFrameBytes, Buffer.byteLength(text))
-      for (const message of unbundle(JSON.parse(text))) this.onFrame(message as Frame)
+      for (const message of unbundle(JSON.parse(text))) {
+        const violation = schemaViolation(message)
+        if (violation) {
+          this.schemaViolations.push(violation)
+          this.violations.push(violation)
+        }
+        this.onFrame(message as Frame)
+      }
     })
     socket.ws.on('close', () => this.runWaiters())
   }
