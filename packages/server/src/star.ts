@@ -46,7 +46,7 @@ export function createStarDO(config: LumenizeConfig) {
         ctx,
         this.store,
         config,
-        new ShapeRegistry(config.shapes ?? [], this.store.types),
+        new ShapeRegistry(config.shapes ?? [], (type) => this.store.types.has(type)),
       )
       this.rpc = {
         store: this.store,

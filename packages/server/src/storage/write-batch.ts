@@ -5,12 +5,12 @@ import {
   type EntitySnapshot,
   ErrorKind,
   type JsonObject,
+  mergePatch,
   ORG_NODE_TYPE,
   type WriteOp,
 } from '@lumenize/protocol'
 import { conflict, LumenizeError, notFound } from '../errors'
 import { linksOf } from './links'
-import { mergePatch } from './merge-patch'
 import { childIds, validateOrgNode } from './orgtree'
 import type { StoreParts } from './store'
 

@@ -10,18 +10,19 @@ import {
   ORG_NODE_TYPE,
   PROTOCOL_VERSION,
   type Push,
+  projectRow,
   type Subscribe,
 } from '@lumenize/protocol'
 import type { LumenizeConfig } from '../config'
 import { LumenizeError } from '../errors'
+import { StateAt } from '../storage/state-at'
 import type { Store } from '../storage/store'
 import type { WriteBatch } from '../storage/write-batch'
-import { diffShapes, project } from './diff'
+import { diffShapes } from './diff'
 import { type Chunk, chunk, pack, pokeEnd, pokePart, pokeStart } from './frames'
 import { Mutators, serverTx } from './mutators'
 import { type Attachment, attachmentOf, Sessions } from './sessions'
 import type { ResolvedShape, ShapeRegistry } from './shapes'
-import { StateAt } from './state-at'
 
 const DAY = 86_400_000
 
@@ -371,7 +372,7 @@ export class SyncEngine {
       ...(under === undefined ? {} : { under }),
     }
     if (fields === undefined) yield* this.store.scanJson(options)
-    else for (const row of this.store.scan(options)) yield project(shape, row)
+    else for (const row of this.store.scan(options)) yield projectRow(shape.spec, row)
   }
 
   private sendPoke(
