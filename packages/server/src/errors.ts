@@ -29,7 +29,12 @@ export const conflict = (id: string, expected: number, current: number): Lumeniz
   )
 
 export const typeMismatch = (id: string, type: string, wanted: string): LumenizeError =>
-  new LumenizeError(Kind.typeMismatch, `Entity ${id} is a ${type}, not a ${wanted}`, { id, type })
+  new LumenizeError(Kind.typeMismatch, `Entity ${id} is a ${type}, not ${article(wanted)} ${wanted}`, {
+    id,
+    type,
+  })
+
+const article = (word: string): string => (/^[AEIOU]/.test(word) ? 'an' : 'a')
 
 export const unknownType = (type: string, known: readonly string[]): LumenizeError =>
   new LumenizeError(Kind.unknownType, `Unknown entity type "${type}": declare it in the server config`, {

@@ -16,6 +16,7 @@ import { httpError, json } from './http'
 import { handleRpcRequest } from './rpc/http'
 import type { RpcContext } from './rpc/methods'
 import { handleSocketMessage } from './socket'
+import { META } from './storage/meta'
 import { migrate, SCHEMA_VERSION } from './storage/schema'
 import { Store } from './storage/store'
 import { SyncEngine } from './sync/engine'
@@ -122,7 +123,7 @@ export function createStarDO(config: LumenizeConfig) {
 
     private rememberStarId(starId: string): void {
       if (this.starId() === starId) return
-      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('star_id', ?)", starId)
+      this.store.meta.set(META.starId, starId)
       this.cachedStarId = starId
     }
 
@@ -130,14 +131,8 @@ export function createStarDO(config: LumenizeConfig) {
 
     private starId(): string | undefined {
       // Read once per instance: it is asked on every socket message.
-      this.cachedStarId ??= this.readStarId()
+      this.cachedStarId ??= this.store.meta.get(META.starId)
       return this.cachedStarId
-    }
-
-    private readStarId(): string | undefined {
-      return this.ctx.storage.sql
-        .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'star_id'")
-        .toArray()[0]?.value
     }
   }
 }

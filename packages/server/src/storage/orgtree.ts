@@ -83,6 +83,16 @@ export class OrgTree {
       .map((r) => r.parent)
   }
 
+  /** Every parent -> child edge, now or as of an instant. */
+  edges(asOf?: number): Array<{ parent: string; child: string }> {
+    return this.sql
+      .exec<{ parent: string; child: string }>(
+        `SELECT parent, child FROM org_edges e WHERE ${validAt('e', asOf)}`,
+      )
+      .toArray()
+      .map((e) => ({ parent: e.parent, child: e.child }))
+  }
+
   /** A recursive CTE named `sub(id)` holding `?` and every node below it (each once). */
   static subtreeCte(asOf?: number): string {
     return `WITH RECURSIVE sub(id) AS (
