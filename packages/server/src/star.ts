@@ -6,6 +6,7 @@ import {
   ErrorKind,
   PING_FRAME,
   PONG_FRAME,
+  RESERVED_CLOSE_CODES,
   STAR_ID_HEADER,
   STAR_ROUTES,
   type StarHealth,
@@ -102,8 +103,8 @@ export function createStarDO(config: LumenizeConfig) {
 
     override webSocketClose(ws: WebSocket, code: number, reason: string): void {
       this.sync.close(ws)
-      // 1005/1006/1015 are reserved and may not be sent back; answer them with a normal close.
-      const reply = code === 1005 || code === 1006 || code === 1015 ? CLOSE_CODES.normal : code
+      // Reserved codes may not be sent back; answer them with a normal close.
+      const reply = RESERVED_CLOSE_CODES.includes(code) ? CLOSE_CODES.normal : code
       try {
         ws.close(reply, reason)
       } catch {

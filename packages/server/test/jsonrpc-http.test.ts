@@ -319,6 +319,10 @@ describe('params, limits and routes', () => {
     const res = await fetch(`${serverUrl()}/stars/${freshStar()}/rpc`)
     expect(res.status).toBe(405)
     expect(res.headers.get('allow')).toBe('POST')
+    // Every HTTP error has the one body shape { error: { kind, message } }.
+    expect(await res.json()).toEqual({
+      error: { kind: 'METHOD_NOT_ALLOWED', message: 'Use POST with a JSON-RPC 2.0 body' },
+    })
   })
 })
 

@@ -30,7 +30,7 @@ const MESSAGES = {
 /**
  * Thrown by a method to answer with a chosen code, message and data instead of an internal error.
  *
- * @example throw new RpcError(1003, 'Entity changed since you read it', { kind: 'CONFLICT', id, current })
+ * @example throw new RpcError(1003, 'Entity changed since you read it', { kind: ErrorKind.conflict, id, current })
  */
 export class RpcError extends Error {
   readonly code: number
