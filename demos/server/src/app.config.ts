@@ -1,7 +1,7 @@
-// The configuration of the server this repository runs (`npm start`, tests, demos, benchmarks).
-// An app built on Lumenize writes its own with `defineConfig` and `createStarDO`.
+// The configuration of the server this repository runs (`npm start`, tests, demos, benchmarks):
+// what an app built on Lumenize writes for itself with `defineConfig`.
+import { defineConfig } from '@lumenize/server'
 import * as v from 'valibot'
-import { defineConfig } from './config'
 
 const Task = v.looseObject({
   title: v.pipe(v.string(), v.minLength(1), v.maxLength(500)),
