@@ -3,7 +3,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type EntitySnapshot, type JsonObject, ORG_NODE_TYPE } from './entity'
-import { compilePredicate, type Filter } from './filter'
+import type { Filter } from './filter'
+import { compilePredicate } from './filter-predicate'
 import {
   attachedIds,
   builtInShapeSpec,

@@ -2,7 +2,9 @@
 // the key that equal params share, and the membership rule of a row, as far as a row alone (types,
 // filter) or a row plus a view of the OrgTree (the `under` subtree) can decide it.
 import { type EntitySnapshot, type JsonObject, ORG_NODE_TYPE } from './entity'
-import { compilePredicate, type Filter, FilterError, validateFilter } from './filter'
+import type { Filter } from './filter'
+import { FilterError, validateFilter } from './filter-parse'
+import { compilePredicate } from './filter-predicate'
 import { normalizeId } from './ids'
 import { readField, stableJson } from './json'
 

@@ -4,10 +4,8 @@
 import { randomUUID } from 'node:crypto'
 import {
   type Connected,
-  DownMessageSchema,
   type EntitySnapshot,
   type ErrorMessage,
-  JsonRpcResponseSchema,
   type MutationError,
   type PokeEnd,
   type PokePart,
@@ -15,29 +13,8 @@ import {
   PROTOCOL_VERSION,
   unbundle,
 } from '@lumenize/protocol'
-import * as v from 'valibot'
-import { afterEach, expect } from 'vitest'
 import { openSocket, type TestSocket } from './helpers'
-
-/** Clients opened by the running test, checked for schema violations when it ends. */
-const openedInTest: SyncClient[] = []
-
-afterEach(() => {
-  const clients = openedInTest.splice(0)
-  expect(clients.flatMap((c) => c.schemaViolations)).toEqual([])
-})
-
-/** What is wrong with a server message under the strict protocol schemas, if anything. */
-function schemaViolation(message: unknown): string | undefined {
-  const rpc =
-    Array.isArray(message) || (typeof message === 'object' && message !== null && 'jsonrpc' in message)
-  const result = rpc
-    ? v.safeParse(v.union([JsonRpcResponseSchema, v.array(JsonRpcResponseSchema)]), message)
-    : v.safeParse(DownMessageSchema, message)
-  if (result.success) return undefined
-  const issues = result.issues.map((i) => `${v.getDotPath(i) ?? '(message)'}: ${i.message}`).join('; ')
-  return `message ${JSON.stringify(message).slice(0, 200)} breaks the protocol schema: ${issues}`
-}
+import { checkedInThisTest, schemaViolation } from './strict-frames'
 
 /** One subscription and its replica, as a client keeps it. */
 export interface Subscription {
@@ -127,7 +104,7 @@ export class SyncClient {
   ) {
     this.clientGroupId = options.clientGroupId ?? `g-${randomUUID()}`
     this.clientId = options.clientId ?? `c-${randomUUID()}`
-    openedInTest.push(this)
+    checkedInThisTest(this)
     socket.ws.on('message', (data, isBinary) => {
       if (isBinary) {
         this.violations.push('the server sent a binary frame')
