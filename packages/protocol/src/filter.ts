@@ -81,16 +81,3 @@ export type FilterNode =
       readonly value: number | string
     }
   | { readonly kind: 'exists'; readonly path: readonly PathSegment[]; readonly exists: boolean }
-
-export { compareCodePoints, sqliteNumber } from './filter-order'
-export {
-  FilterError,
-  MAX_FILTER_DEPTH,
-  MAX_FILTER_NODES,
-  MAX_IN_ITEMS,
-  MAX_PATH_LENGTH,
-  MAX_PATH_SEGMENTS,
-  parseFilter,
-  parsePath,
-  validateFilter,
-} from './filter-parse'
