@@ -6,6 +6,7 @@ import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { DeleteOpSchema, PatchOpSchema, UpsertOpSchema } from '../entity'
 import { JsonRpcRequestSchema } from '../jsonrpc'
+import { BUILT_IN_MUTATORS } from '../mutators'
 import { DownMessageSchema, LooseDownMessageSchema, PokeEndSchema } from './down'
 import { ConnectSchema, UpMessageSchema } from './up'
 import { PROTOCOL_VERSION } from './version'
@@ -51,6 +52,11 @@ const WIRE = {
   PatchOpSchema,
   DeleteOpSchema,
   JsonRpcRequestSchema,
+  // The args of the built-in mutators travel in every push.
+  upsertArgs: BUILT_IN_MUTATORS.upsert.args,
+  patchArgs: BUILT_IN_MUTATORS.patch.args,
+  deleteArgs: BUILT_IN_MUTATORS.delete.args,
+  transactionArgs: BUILT_IN_MUTATORS.transaction.args,
 }
 
 // Each schema by name: WIRE itself is a plain object, which describeSchema would see as empty.
@@ -62,7 +68,7 @@ const describeWire = (): unknown =>
  * schemas, version 1's entry hashed an empty description; the wire itself did not change.)
  */
 const KNOWN: Record<number, string> = {
-  1: '302911a30bad1410',
+  1: 'a1a4e49275a22f96',
 }
 
 describe('protocol version', () => {
