@@ -27,11 +27,12 @@ const code = await run(
     '--port',
     port,
     '--persist-to',
-    join(root, '.lumenize', 'state'),
+    data,
     '--show-interactive-dev-session=false',
   ],
   {
-    cwd: join(root, 'packages', 'server'),
+    // This repository's app (the Doc/Task/Person config and its Worker entry) lives in demos/server.
+    cwd: join(root, 'demos', 'server'),
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
   },
 )

@@ -24,6 +24,12 @@ export const CLOSE_CODES = {
 } as const
 
 /**
+ * Close codes a peer may report but nobody may send (RFC 6455 7.4.1: no status, abnormal closure,
+ * TLS failure): a close handshake answers them with CLOSE_CODES.normal.
+ */
+export const RESERVED_CLOSE_CODES: readonly number[] = [1005, 1006, 1015]
+
+/**
  * The heartbeat, exactly as sent: the runtime answers this frame with `PONG_FRAME` without waking
  * the star (a hibernated star stays asleep), so clients send it verbatim, never re-serialized.
  */

@@ -1,4 +1,5 @@
 // Error kinds that cross the wire. Errors on the wire are data: `{ kind, message, ...details }`.
+import * as v from 'valibot'
 
 /** Every error kind Lumenize sends, as stable string constants. */
 export const ErrorKind = {
@@ -63,6 +64,9 @@ export const APP_ERROR_CODES = {
 } as const satisfies Partial<Record<ErrorKind, number>>
 
 export type AppErrorKind = keyof typeof APP_ERROR_CODES
+
+/** One of the known error kinds (the strict wire schemas refuse any other). */
+export const ErrorKindSchema = v.picklist(Object.values(ErrorKind))
 
 /** An error as it travels on the wire. */
 export interface WireError {

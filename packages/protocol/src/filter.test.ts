@@ -1,16 +1,9 @@
 // The filter language: path parsing, validation errors with their locations, predicate semantics.
 import { describe, expect, it } from 'vitest'
-import {
-  compareCodePoints,
-  compilePredicate,
-  type Filter,
-  FilterError,
-  MAX_FILTER_DEPTH,
-  parseFilter,
-  parsePath,
-  sqliteNumber,
-  validateFilter,
-} from './filter'
+import type { Filter } from './filter'
+import { compareCodePoints, sqliteNumber } from './filter-order'
+import { FilterError, MAX_FILTER_DEPTH, parseFilter, parsePath, validateFilter } from './filter-parse'
+import { compilePredicate } from './filter-predicate'
 
 describe('parsePath', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isStarId, splitStarId } from './star-id'
+import { isStarId } from './star-id'
 
 describe('star ids', () => {
   it.each(['acme.prod.main', 'a.b.c', 'a-1.b-2.c-3', '0.0.0'])('accepts %j', (id) => {
@@ -19,10 +19,5 @@ describe('star ids', () => {
     `${'x'.repeat(64)}.b.c`,
   ])('rejects %j', (id) => {
     expect(isStarId(id)).toBe(false)
-  })
-  it('splits into universe, galaxy and star', () => {
-    const id = 'acme.prod.main'
-    if (!isStarId(id)) throw new Error('expected a star id')
-    expect(splitStarId(id)).toEqual({ universe: 'acme', galaxy: 'prod', star: 'main' })
   })
 })

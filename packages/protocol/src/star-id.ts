@@ -14,9 +14,3 @@ export type StarId = string & { readonly __brand: 'StarId' }
 export function isStarId(value: string): value is StarId {
   return value.length <= 190 && STAR_ID_RE.test(value)
 }
-
-/** The parts of a star id. */
-export function splitStarId(id: StarId): { universe: string; galaxy: string; star: string } {
-  const [universe = '', galaxy = '', star = ''] = id.split('.')
-  return { universe, galaxy, star }
-}

@@ -1,5 +1,12 @@
 // Server configuration: the entity types of a star (validation, indexes, unique fields, references).
-import { type ArgsSchema, type MutatorTx, ORG_NODE_TYPE, type StandardSchemaV1 } from '@lumenize/protocol'
+import {
+  type ArgsSchema,
+  isBuiltInMutator,
+  isBuiltInShape,
+  type MutatorTx,
+  ORG_NODE_TYPE,
+  type StandardSchemaV1,
+} from '@lumenize/protocol'
 import type { ShapeDef } from './sync/shapes'
 
 export type { StandardSchemaV1 }
@@ -92,14 +99,13 @@ export function defineConfig(config: LumenizeConfig): LumenizeConfig {
   const shapes = config.shapes ?? []
   const names = new Set<string>()
   for (const shape of shapes) {
-    if (names.has(shape.name) || shape.name === 'entities' || shape.name === 'orgTree') {
+    if (names.has(shape.name) || isBuiltInShape(shape.name)) {
       throw new Error(`Shape "${shape.name}" is declared twice (entities and orgTree are built in)`)
     }
     names.add(shape.name)
   }
   for (const name of Object.keys(config.mutators ?? {})) {
-    if (['upsert', 'patch', 'delete', 'transaction'].includes(name))
-      throw new Error(`Mutator "${name}" is built in`)
+    if (isBuiltInMutator(name)) throw new Error(`Mutator "${name}" is built in`)
   }
   return { ...config, types }
 }

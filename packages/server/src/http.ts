@@ -15,7 +15,8 @@ export function httpError(
   kind: ErrorKind,
   message: string,
   details?: Record<string, unknown>,
+  headers: HeadersInit = {},
 ): Response {
   const body: HttpErrorBody = { error: details ? { kind, message, details } : { kind, message } }
-  return json(body, status)
+  return json(body, status, headers)
 }

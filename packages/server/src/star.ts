@@ -6,6 +6,7 @@ import {
   ErrorKind,
   PING_FRAME,
   PONG_FRAME,
+  RESERVED_CLOSE_CODES,
   STAR_ID_HEADER,
   STAR_ROUTES,
   type StarHealth,
@@ -16,6 +17,7 @@ import { httpError, json } from './http'
 import { handleRpcRequest } from './rpc/http'
 import type { RpcContext } from './rpc/methods'
 import { handleSocketMessage } from './socket'
+import { META } from './storage/meta'
 import { migrate, SCHEMA_VERSION } from './storage/schema'
 import { Store } from './storage/store'
 import { SyncEngine } from './sync/engine'
@@ -46,7 +48,7 @@ export function createStarDO(config: LumenizeConfig) {
         ctx,
         this.store,
         config,
-        new ShapeRegistry(config.shapes ?? [], this.store.types),
+        new ShapeRegistry(config.shapes ?? [], (type) => this.store.types.has(type)),
       )
       this.rpc = {
         store: this.store,
@@ -101,8 +103,8 @@ export function createStarDO(config: LumenizeConfig) {
 
     override webSocketClose(ws: WebSocket, code: number, reason: string): void {
       this.sync.close(ws)
-      // 1005/1006/1015 are reserved and may not be sent back; answer them with a normal close.
-      const reply = code === 1005 || code === 1006 || code === 1015 ? CLOSE_CODES.normal : code
+      // Reserved codes may not be sent back; answer them with a normal close.
+      const reply = RESERVED_CLOSE_CODES.includes(code) ? CLOSE_CODES.normal : code
       try {
         ws.close(reply, reason)
       } catch {
@@ -122,7 +124,7 @@ export function createStarDO(config: LumenizeConfig) {
 
     private rememberStarId(starId: string): void {
       if (this.starId() === starId) return
-      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('star_id', ?)", starId)
+      this.store.meta.set(META.starId, starId)
       this.cachedStarId = starId
     }
 
@@ -130,14 +132,8 @@ export function createStarDO(config: LumenizeConfig) {
 
     private starId(): string | undefined {
       // Read once per instance: it is asked on every socket message.
-      this.cachedStarId ??= this.readStarId()
+      this.cachedStarId ??= this.store.meta.get(META.starId)
       return this.cachedStarId
-    }
-
-    private readStarId(): string | undefined {
-      return this.ctx.storage.sql
-        .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'star_id'")
-        .toArray()[0]?.value
     }
   }
 }

@@ -1,4 +1,5 @@
-// The Worker: the only entry point. Resolves the star from the path and forwards to its DO.
+// The Worker: the only entry point. Resolves the star from the path and forwards to its DO. An app
+// exports it as its default (or calls its `fetch` from its own, for routes of its own).
 import {
   ErrorKind,
   isStarId,
@@ -8,13 +9,11 @@ import {
 } from '@lumenize/protocol'
 import type { Env } from './env'
 import { httpError } from './http'
-import { landingPage } from './landing'
 import { rpcTooLarge } from './rpc/http'
 
 export default {
   async fetch(request, env): Promise<Response> {
     const url = new URL(request.url)
-    if (url.pathname === '/' && request.method === 'GET') return landingPage(url)
     if (!url.pathname.startsWith(STARS_PATH_PREFIX)) {
       return httpError(
         404,

@@ -1,4 +1,6 @@
 // A test client of the sync protocol over a real WebSocket: replicas per subscription, pokes, pushes.
+// Every message the server sends is parsed with the protocol's strict schema; a mismatch is a
+// violation, and any test whose clients saw one fails (see the afterEach below).
 import { randomUUID } from 'node:crypto'
 import {
   type Connected,
@@ -12,6 +14,7 @@ import {
   unbundle,
 } from '@lumenize/protocol'
 import { openSocket, type TestSocket } from './helpers'
+import { checkedInThisTest, schemaViolation } from './strict-frames'
 
 /** One subscription and its replica, as a client keeps it. */
 export interface Subscription {
@@ -89,6 +92,8 @@ export class SyncClient {
   largestFrameBytes = 0
   /** Breaches of the protocol seen by the client (parts outside a poke, cookies going back…). */
   readonly violations: string[] = []
+  /** Server messages that the strict protocol schemas refuse (also listed in `violations`). */
+  readonly schemaViolations: string[] = []
   private pending: AppliedPoke | undefined
   private readonly unsubscribed = new Set<string>()
   private waiters: Waiter[] = []
@@ -99,6 +104,7 @@ export class SyncClient {
   ) {
     this.clientGroupId = options.clientGroupId ?? `g-${randomUUID()}`
     this.clientId = options.clientId ?? `c-${randomUUID()}`
+    checkedInThisTest(this)
     socket.ws.on('message', (data, isBinary) => {
       if (isBinary) {
         this.violations.push('the server sent a binary frame')
@@ -106,7 +112,14 @@ export class SyncClient {
       }
       const text = String(data)
       this.largestFrameBytes = Math.max(this.largestFrameBytes, Buffer.byteLength(text))
-      for (const message of unbundle(JSON.parse(text))) this.onFrame(message as Frame)
+      for (const message of unbundle(JSON.parse(text))) {
+        const violation = schemaViolation(message)
+        if (violation) {
+          this.schemaViolations.push(violation)
+          this.violations.push(violation)
+        }
+        this.onFrame(message as Frame)
+      }
     })
     socket.ws.on('close', () => this.runWaiters())
   }

@@ -1,15 +1,16 @@
-// Starts the real Lumenize server (the Worker and the Star DO) for tests and benchmarks: the
-// Worker is bundled with esbuild and run on workerd through Miniflare, on 127.0.0.1 and a free
+// Starts a real Lumenize server (a Worker entry and its Star DO) for tests and benchmarks: the
+// entry is bundled with esbuild and run on workerd through Miniflare, on 127.0.0.1 and a free
 // port, with in-memory storage. Unlike `wrangler dev`, there is no dev proxy hop in front of the
 // runtime (its keep-alive timers drop requests that arrive as an idle connection closes).
+// By default it runs this repository's app, @lumenize/demo-server.
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 
-/** Must match wrangler.jsonc. */
+/** Must match the demo's wrangler.jsonc. */
 const COMPATIBILITY_DATE = '2026-04-20'
 
 export interface TestServer {
@@ -25,8 +26,9 @@ export interface TestServerOptions {
   /** A port to listen on (default: a free one). */
   port?: number
   /**
-   * The Worker entry to bundle (default: this package's src/main.ts). Another entry must export the
-   * Worker as default and a `StarDO` class built with `createStarDO` (e.g. with test mutators).
+   * The Worker entry to bundle (default: the demo app's, `@lumenize/demo-server/worker`). Another
+   * entry must export the Worker as default and a `StarDO` class built with `createStarDO` (e.g.
+   * with test mutators).
    */
   entry?: string
 }
@@ -39,11 +41,22 @@ export interface TestServerOptions {
  * await fetch(`${server.url}/stars/acme.prod.main/health`)
  * await server.dispose()
  */
+/** The demo app's Worker entry, resolved like any package of the workspace. */
+function demoEntry(): string {
+  try {
+    return createRequire(import.meta.url).resolve('@lumenize/demo-server/worker')
+  } catch {
+    throw new Error(
+      'startTestServer: @lumenize/demo-server is not installed here; pass `entry`, your Worker entry',
+    )
+  }
+}
+
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'lumenize-server-'))
   const scriptPath = join(dir, 'main.js')
   await build({
-    entryPoints: [options.entry ?? fileURLToPath(new URL('../src/main.ts', import.meta.url))],
+    entryPoints: [options.entry ?? demoEntry()],
     outfile: scriptPath,
     bundle: true,
     format: 'esm',

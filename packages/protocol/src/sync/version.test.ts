@@ -6,6 +6,8 @@ import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { DeleteOpSchema, PatchOpSchema, UpsertOpSchema } from '../entity'
 import { JsonRpcRequestSchema } from '../jsonrpc'
+import { BUILT_IN_MUTATORS } from '../mutators'
+import { DownMessageSchema, LooseDownMessageSchema, PokeEndSchema } from './down'
 import { ConnectSchema, UpMessageSchema } from './up'
 import { PROTOCOL_VERSION } from './version'
 
@@ -24,6 +26,7 @@ function describeSchema(schema: unknown): unknown {
     'wrapped',
     'pipe',
     'value',
+    'default',
   ]) {
     const v = s[key]
     if (v === undefined || typeof v === 'function') continue
@@ -40,23 +43,47 @@ function describeSchema(schema: unknown): unknown {
   return out
 }
 
-const WIRE = { UpMessageSchema, UpsertOpSchema, PatchOpSchema, DeleteOpSchema, JsonRpcRequestSchema }
+// Both directions: what clients send, what the server sends (strictly) and what clients accept.
+const WIRE = {
+  UpMessageSchema,
+  DownMessageSchema,
+  LooseDownMessageSchema,
+  UpsertOpSchema,
+  PatchOpSchema,
+  DeleteOpSchema,
+  JsonRpcRequestSchema,
+  // The args of the built-in mutators travel in every push.
+  upsertArgs: BUILT_IN_MUTATORS.upsert.args,
+  patchArgs: BUILT_IN_MUTATORS.patch.args,
+  deleteArgs: BUILT_IN_MUTATORS.delete.args,
+  transactionArgs: BUILT_IN_MUTATORS.transaction.args,
+}
 
-/** The hash of the wire schemas at each protocol version. */
+// Each schema by name: WIRE itself is a plain object, which describeSchema would see as empty.
+const describeWire = (): unknown =>
+  Object.fromEntries(Object.entries(WIRE).map(([name, schema]) => [name, describeSchema(schema)]))
+
+/**
+ * The hash of the wire schemas at each protocol version. (Until the server's messages became
+ * schemas, version 1's entry hashed an empty description; the wire itself did not change.)
+ */
 const KNOWN: Record<number, string> = {
-  1: '44136fa355b3678a',
+  1: 'a1a4e49275a22f96',
 }
 
 describe('protocol version', () => {
   it('changes only together with the recorded wire-schema hash', () => {
-    const hash = createHash('sha256')
-      .update(JSON.stringify(describeSchema(WIRE)))
-      .digest('hex')
-      .slice(0, 16)
+    const hash = createHash('sha256').update(JSON.stringify(describeWire())).digest('hex').slice(0, 16)
     expect({ version: PROTOCOL_VERSION, hash }).toEqual({
       version: PROTOCOL_VERSION,
       hash: KNOWN[PROTOCOL_VERSION],
     })
+  })
+
+  it('hashes every schema of both directions', () => {
+    const text = JSON.stringify(describeWire())
+    for (const tag of ['connect', 'push', 'pokeStart', 'pokePart', 'pokeEnd', 'mutationError', 'pong'])
+      expect(text).toContain(`"literal":"${tag}"`)
   })
 
   it('describes schemas deeply enough to see a new optional field', () => {
@@ -65,5 +92,12 @@ describe('protocol version', () => {
     expect(JSON.stringify(describeSchema(widened))).not.toEqual(before)
     const limit = v.strictObject({ ...ConnectSchema.entries, clientId: v.pipe(v.string(), v.maxLength(64)) })
     expect(JSON.stringify(describeSchema(limit))).not.toEqual(before)
+  })
+
+  it('sees a renamed field of a server message', () => {
+    const before = JSON.stringify(describeSchema(PokeEndSchema))
+    const { lastMutationIdChanges, ...rest } = PokeEndSchema.entries
+    const renamed = v.strictObject({ ...rest, lastMutationIds: lastMutationIdChanges })
+    expect(JSON.stringify(describeSchema(renamed))).not.toEqual(before)
   })
 })

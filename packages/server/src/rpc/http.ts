@@ -1,5 +1,6 @@
 // `POST /stars/<id>/rpc`: JSON-RPC 2.0 over HTTP. A batch runs in one DO turn, in order.
-import { JSON_RPC_ERRORS, JSONRPC_VERSION, MAX_RPC_BODY_BYTES } from '@lumenize/protocol'
+import { ErrorKind, JSON_RPC_ERRORS, JSONRPC_VERSION, MAX_RPC_BODY_BYTES } from '@lumenize/protocol'
+import { httpError } from '../http'
 import { dispatchSync } from './jsonrpc'
 import type { RpcContext } from './methods'
 import { RPC_TABLE } from './table'
@@ -13,7 +14,7 @@ export function rpcTooLarge(): Response {
     error: {
       code: JSON_RPC_ERRORS.invalidRequest,
       message: `Request body is over ${MAX_RPC_BODY_BYTES} bytes: split the batch`,
-      data: { kind: 'PAYLOAD_TOO_LARGE', limit: MAX_RPC_BODY_BYTES },
+      data: { kind: ErrorKind.payloadTooLarge, limit: MAX_RPC_BODY_BYTES },
     },
     id: null,
   }
@@ -22,9 +23,8 @@ export function rpcTooLarge(): Response {
 
 export async function handleRpcRequest(request: Request, ctx: RpcContext): Promise<Response> {
   if (request.method !== 'POST') {
-    return new Response(JSON.stringify({ error: 'Use POST with a JSON-RPC 2.0 body' }), {
-      status: 405,
-      headers: { ...JSON_HEADERS, allow: 'POST' },
+    return httpError(405, ErrorKind.methodNotAllowed, 'Use POST with a JSON-RPC 2.0 body', undefined, {
+      allow: 'POST',
     })
   }
   const declared = Number(request.headers.get('content-length') ?? '0')

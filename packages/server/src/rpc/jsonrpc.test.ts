@@ -1,219 +1,8 @@
-// The JSON-RPC dispatcher against every example of the specification's section 7, then its own rules.
+// The JSON-RPC dispatcher's own rules: params, the envelope, ids, errors, batch limits.
 import { JSON_RPC_ERRORS } from '@lumenize/protocol'
 import { describe, expect, it, vi } from 'vitest'
-import {
-  type DispatchOptions,
-  dispatch,
-  dispatchSync,
-  listMethods,
-  RpcError,
-  type RpcMethods,
-} from './jsonrpc'
-
-interface Ctx {
-  log: string[]
-}
-
-const sumOf = (values: unknown): number => (values as number[]).reduce((total, n) => total + n, 0)
-
-// The toy methods the specification's examples call.
-const methods = {
-  subtract: {
-    paramNames: ['minuend', 'subtrahend'],
-    validate: (p) =>
-      typeof p.minuend === 'number' && typeof p.subtrahend === 'number' ? undefined : 'numbers expected',
-    run: (p) => (p.minuend as number) - (p.subtrahend as number),
-  },
-  sum: { params: 'positional', restParam: 'values', run: (p) => sumOf(p.values) },
-  notify_sum: {
-    params: 'positional',
-    restParam: 'values',
-    run: (p, ctx) => {
-      ctx.log.push(`sum ${sumOf(p.values)}`)
-    },
-  },
-  notify_hello: {
-    paramNames: ['n'],
-    run: (p, ctx) => {
-      ctx.log.push(`hello ${String(p.n)}`)
-    },
-  },
-  update: {
-    restParam: 'values',
-    run: (p, ctx) => {
-      ctx.log.push(`update ${String(p.values)}`)
-    },
-  },
-  get_data: { run: () => ['hello', 5] },
-  echo: { paramNames: ['a', 'b'], description: 'Returns its params by name', run: (p) => p },
-  named_only: { params: 'named', run: (p) => p },
-  positional_only: { params: 'positional', paramNames: ['x'], run: (p) => p },
-  conflict: {
-    paramNames: ['id'],
-    run: (p) => {
-      throw new RpcError(1003, 'Entity changed since you read it', { kind: 'CONFLICT', id: p.id, current: 7 })
-    },
-  },
-  plain_rpc_error: {
-    run: () => {
-      throw new RpcError(1001, 'Nope')
-    },
-  },
-  explode: {
-    run: () => {
-      throw new Error('SQLITE_CONSTRAINT: secret table layout')
-    },
-  },
-  bigint: { run: () => 10n },
-  nothing: { run: () => undefined },
-  later: { paramNames: ['value'], run: async (p) => p.value },
-  later_conflict: {
-    run: async () => {
-      throw new RpcError(1003, 'Conflict', { kind: 'CONFLICT' })
-    },
-  },
-  'rpc.discover': { run: () => 'reserved' },
-} satisfies RpcMethods<Ctx>
-
-function rpc(body: unknown, options?: DispatchOptions): { answer: unknown; log: string[] } {
-  const ctx: Ctx = { log: [] }
-  const text = dispatchSync(methods, body, ctx, options)
-  return { answer: text === undefined ? undefined : JSON.parse(text), log: ctx.log }
-}
-
-const answer = (body: unknown, options?: DispatchOptions): unknown => rpc(body, options).answer
-
-const invalidRequest = { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' }, id: null }
-
-describe('the examples of JSON-RPC 2.0, section 7', () => {
-  it('rpc call with positional parameters', () => {
-    expect(answer('{"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": 1}')).toEqual({
-      jsonrpc: '2.0',
-      result: 19,
-      id: 1,
-    })
-    expect(answer('{"jsonrpc": "2.0", "method": "subtract", "params": [23, 42], "id": 2}')).toEqual({
-      jsonrpc: '2.0',
-      result: -19,
-      id: 2,
-    })
-  })
-
-  it('rpc call with named parameters', () => {
-    expect(
-      answer(
-        '{"jsonrpc": "2.0", "method": "subtract", "params": {"subtrahend": 23, "minuend": 42}, "id": 3}',
-      ),
-    ).toEqual({ jsonrpc: '2.0', result: 19, id: 3 })
-    expect(
-      answer(
-        '{"jsonrpc": "2.0", "method": "subtract", "params": {"minuend": 42, "subtrahend": 23}, "id": 4}',
-      ),
-    ).toEqual({ jsonrpc: '2.0', result: 19, id: 4 })
-  })
-
-  it('a notification', () => {
-    const update = rpc('{"jsonrpc": "2.0", "method": "update", "params": [1,2,3,4,5]}')
-    expect(update).toEqual({ answer: undefined, log: ['update 1,2,3,4,5'] })
-    expect(rpc('{"jsonrpc": "2.0", "method": "foobar"}')).toEqual({ answer: undefined, log: [] })
-  })
-
-  it('rpc call of non-existent method', () => {
-    expect(answer('{"jsonrpc": "2.0", "method": "foobar", "id": "1"}')).toEqual({
-      jsonrpc: '2.0',
-      error: { code: -32601, message: 'Method not found' },
-      id: '1',
-    })
-  })
-
-  it('rpc call with invalid JSON', () => {
-    expect(answer('{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]')).toEqual({
-      jsonrpc: '2.0',
-      error: { code: -32700, message: 'Parse error' },
-      id: null,
-    })
-  })
-
-  it('rpc call with invalid Request object', () => {
-    expect(answer('{"jsonrpc": "2.0", "method": 1, "params": "bar"}')).toEqual(invalidRequest)
-  })
-
-  it('rpc call Batch, invalid JSON', () => {
-    const body = `[
-  {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
-  {"jsonrpc": "2.0", "method"
-]`
-    expect(answer(body)).toEqual({
-      jsonrpc: '2.0',
-      error: { code: -32700, message: 'Parse error' },
-      id: null,
-    })
-  })
-
-  it('rpc call with an empty Array', () => {
-    expect(answer('[]')).toEqual(invalidRequest)
-  })
-
-  it('rpc call with an invalid Batch (but not empty)', () => {
-    expect(answer('[1]')).toEqual([invalidRequest])
-  })
-
-  it('rpc call with invalid Batch', () => {
-    expect(answer('[1,2,3]')).toEqual([invalidRequest, invalidRequest, invalidRequest])
-  })
-
-  it('rpc call Batch', () => {
-    const body = `[
-        {"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"},
-        {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
-        {"jsonrpc": "2.0", "method": "subtract", "params": [42,23], "id": "2"},
-        {"foo": "boo"},
-        {"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
-        {"jsonrpc": "2.0", "method": "get_data", "id": "9"}
-    ]`
-    expect(rpc(body)).toEqual({
-      answer: [
-        { jsonrpc: '2.0', result: 7, id: '1' },
-        { jsonrpc: '2.0', result: 19, id: '2' },
-        { jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request' }, id: null },
-        { jsonrpc: '2.0', error: { code: -32601, message: 'Method not found' }, id: '5' },
-        { jsonrpc: '2.0', result: ['hello', 5], id: '9' },
-      ],
-      log: ['hello 7'],
-    })
-  })
-
-  it('rpc call Batch (all notifications)', () => {
-    const body = `[
-        {"jsonrpc": "2.0", "method": "notify_sum", "params": [1,2,4]},
-        {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}
-    ]`
-    expect(rpc(body)).toEqual({ answer: undefined, log: ['sum 7', 'hello 7'] })
-  })
-})
-
-const request = (method: string, params?: unknown, id: unknown = 1) => ({
-  jsonrpc: '2.0',
-  method,
-  ...(params === undefined ? {} : { params }),
-  id,
-})
-const failure = (code: number, message: string, id: unknown = 1) => ({
-  jsonrpc: '2.0',
-  error: { code, message },
-  id,
-})
-
-// A -32602 answer: its data names the offending param, like a failed params schema would.
-const invalid = (detail: string, path: string, id: unknown = 1) => ({
-  jsonrpc: '2.0',
-  error: {
-    code: -32602,
-    message: `Invalid params: ${detail}`,
-    data: { kind: 'VALIDATION_FAILED', issues: [{ path, message: detail }] },
-  },
-  id,
-})
+import { dispatchSync, RpcError } from './jsonrpc'
+import { answer, failure, invalid, invalidRequest, methods, request, rpc } from './jsonrpc.toy'
 
 describe('params', () => {
   it('maps positional params to names in order, leaving missing trailing ones out', () => {
@@ -240,17 +29,6 @@ describe('params', () => {
 
   it('answers a named param outside paramNames with -32602', () => {
     expect(answer(request('echo', { a: 1, c: 3 }))).toEqual(invalid("unknown param 'c'", 'c'))
-  })
-
-  it('holds a method to the param style it declares', () => {
-    expect(answer(request('named_only', [1]))).toEqual(
-      invalid('this method takes its params by name (an object)', ''),
-    )
-    expect(answer(request('named_only', { any: 1 }))).toEqual({ jsonrpc: '2.0', result: { any: 1 }, id: 1 })
-    expect(answer(request('positional_only', { x: 1 }))).toEqual(
-      invalid('this method takes its params by position (an array)', ''),
-    )
-    expect(answer(request('positional_only', [1]))).toEqual({ jsonrpc: '2.0', result: { x: 1 }, id: 1 })
   })
 
   it('answers what validate finds with -32602, before run', () => {
@@ -425,7 +203,7 @@ describe('maxBatch', () => {
   })
 })
 
-describe('sync and async methods', () => {
+describe('methods that return a Promise', () => {
   it('dispatchSync answers a method that returns a Promise with -32603 and reports why', () => {
     const onInternalError = vi.fn()
     expect(answer(request('later', [1]), { onInternalError })).toEqual(failure(-32603, 'Internal error'))
@@ -437,70 +215,9 @@ describe('sync and async methods', () => {
     expect(answer(request('later_conflict'))).toEqual(failure(-32603, 'Internal error'))
     await new Promise((resolve) => setTimeout(resolve, 10))
   })
-
-  it('dispatch awaits async methods and runs sync ones alike', async () => {
-    const text = await dispatch(
-      methods,
-      [request('later', ['v'], 1), request('subtract', [2, 1], 2), request('later_conflict', undefined, 3)],
-      { log: [] },
-    )
-    expect(JSON.parse(text ?? '')).toEqual([
-      { jsonrpc: '2.0', result: 'v', id: 1 },
-      { jsonrpc: '2.0', result: 1, id: 2 },
-      { jsonrpc: '2.0', error: { code: 1003, message: 'Conflict', data: { kind: 'CONFLICT' } }, id: 3 },
-    ])
-  })
-
-  it('dispatch runs a batch one entry after the other, in request order', async () => {
-    const events: string[] = []
-    const slow = {
-      wait: {
-        paramNames: ['name', 'ms'],
-        run: async (p: Record<string, unknown>) => {
-          events.push(`start ${String(p.name)}`)
-          await new Promise((resolve) => setTimeout(resolve, p.ms as number))
-          events.push(`end ${String(p.name)}`)
-          return p.name
-        },
-      },
-    } satisfies RpcMethods<null>
-    const text = await dispatch(slow, [request('wait', ['a', 20], 1), request('wait', ['b', 1], 2)], null)
-    expect(JSON.parse(text ?? '')).toEqual([
-      { jsonrpc: '2.0', result: 'a', id: 1 },
-      { jsonrpc: '2.0', result: 'b', id: 2 },
-    ])
-    expect(events).toEqual(['start a', 'end a', 'start b', 'end b'])
-  })
-
-  it('dispatch answers exactly like dispatchSync for the specification examples', async () => {
-    for (const body of ['[1,2,3]', '[]', '{"jsonrpc": "2.0", "method": "foobar"}', '{', '[{"foo": "boo"}]']) {
-      expect(await dispatch(methods, body, { log: [] })).toBe(dispatchSync(methods, body, { log: [] }))
-    }
-  })
 })
 
-describe('listMethods', () => {
-  it('describes every callable method, sorted, without the reserved rpc.* names', () => {
-    const list = listMethods(methods)
-    expect(list.map((m) => m.name)).toEqual(
-      Object.keys(methods)
-        .filter((n) => !n.startsWith('rpc.'))
-        .sort(),
-    )
-    expect(list.find((m) => m.name === 'echo')).toEqual({
-      name: 'echo',
-      params: 'both',
-      paramNames: ['a', 'b'],
-      description: 'Returns its params by name',
-    })
-    expect(list.find((m) => m.name === 'sum')).toEqual({
-      name: 'sum',
-      params: 'positional',
-      paramNames: [],
-      restParam: 'values',
-    })
-  })
-
+describe('the error codes', () => {
   it('uses the codes of JSON_RPC_ERRORS', () => {
     expect(JSON_RPC_ERRORS).toEqual({
       parseError: -32700,

@@ -30,7 +30,7 @@ const MESSAGES = {
 /**
  * Thrown by a method to answer with a chosen code, message and data instead of an internal error.
  *
- * @example throw new RpcError(1003, 'Entity changed since you read it', { kind: 'CONFLICT', id, current })
+ * @example throw new RpcError(1003, 'Entity changed since you read it', { kind: ErrorKind.conflict, id, current })
  */
 export class RpcError extends Error {
   readonly code: number
@@ -44,22 +44,15 @@ export class RpcError extends Error {
   }
 }
 
-/** How a method takes its params on the wire; a method always receives them by name. */
-export type ParamStyle = 'named' | 'positional' | 'both'
-
 /**
  * One callable method. Positional params are mapped to names through `paramNames`, so `run` and
  * `validate` only ever see named params.
  */
 export interface RpcMethod<Ctx> {
-  /** Which wire shapes are accepted; `'both'` when omitted. */
-  params?: ParamStyle
   /** The params in positional order. When set, named params outside this list (and `restParam`) are refused. */
   paramNames?: readonly string[]
   /** Positional params beyond `paramNames` are collected into an array under this name (a variadic method). */
   restParam?: string
-  /** One line for generated docs and tool listings. */
-  description?: string
   /** Returns what is wrong with the params (answered as -32602 Invalid params), or undefined when they are fine. */
   validate?: (params: Readonly<Record<string, unknown>>) => string | undefined
   /** Computes the result. Throw `RpcError` for an answer of your choosing; anything else becomes -32603. */
@@ -74,15 +67,6 @@ export interface DispatchOptions {
   maxBatch?: number
   /** Sees every error answered as -32603 (the caller only gets 'Internal error', never the details). */
   onInternalError?: (error: unknown, method: string) => void
-}
-
-/** What `listMethods` says about a method. */
-export interface RpcMethodInfo {
-  name: string
-  params: ParamStyle
-  paramNames: readonly string[]
-  restParam?: string
-  description?: string
 }
 
 /**
@@ -110,45 +94,6 @@ export function dispatchSync<Ctx>(
     }),
     plan.batch,
   )
-}
-
-/**
- * Like `dispatchSync`, but awaits methods that return a Promise. A batch runs one entry after the
- * other, in order, so side effects happen in the order the client wrote them.
- */
-export async function dispatch<Ctx>(
-  methods: RpcMethods<Ctx>,
-  body: unknown,
-  ctx: Ctx,
-  options: DispatchOptions = {},
-): Promise<string | undefined> {
-  const plan = planBody(body, options.maxBatch ?? DEFAULT_MAX_BATCH)
-  if ('reply' in plan) return plan.reply
-  const answers: (string | undefined)[] = []
-  for (const entry of plan.entries) {
-    const step = prepare(methods, entry)
-    answers.push('answer' in step ? step.answer : settle(step.call, await attempt(step.call, ctx), options))
-  }
-  return assemble(answers, plan.batch)
-}
-
-/** Describes the callable methods, sorted by name, for docs and tool listings. */
-export function listMethods<Ctx>(methods: RpcMethods<Ctx>): RpcMethodInfo[] {
-  return Object.keys(methods)
-    .filter((name) => !name.startsWith(RESERVED_PREFIX))
-    .sort()
-    .flatMap((name) => {
-      const method = methods[name]
-      if (method === undefined) return []
-      const info: RpcMethodInfo = {
-        name,
-        params: method.params ?? 'both',
-        paramNames: method.paramNames ?? [],
-      }
-      if (method.restParam !== undefined) info.restParam = method.restParam
-      if (method.description !== undefined) info.description = method.description
-      return [info]
-    })
 }
 
 // A body either gets one answer straight away (parse error, bad batch) or one answer per entry.
@@ -227,14 +172,6 @@ function attemptSync<Ctx>(call: Call<Ctx>, ctx: Ctx): Outcome {
   }
 }
 
-async function attempt<Ctx>(call: Call<Ctx>, ctx: Ctx): Promise<Outcome> {
-  try {
-    return { ok: true, result: await invoke(call, ctx) }
-  } catch (error) {
-    return { ok: false, error }
-  }
-}
-
 function invoke<Ctx>(call: Call<Ctx>, ctx: Ctx): unknown {
   const params = namedParams(call.method, call.params)
   const problem = call.method.validate?.(params)
@@ -247,10 +184,8 @@ function namedParams<Ctx>(
   params: JsonRpcParams | undefined,
 ): Record<string, unknown> {
   if (params === undefined) return {}
-  const style = method.params ?? 'both'
   const names = method.paramNames ?? []
   if (Array.isArray(params)) {
-    if (style === 'named') throw invalidParams('this method takes its params by name (an object)', '')
     if (params.length > names.length && method.restParam === undefined) {
       throw invalidParams(
         `expected at most ${names.length} positional params, got ${params.length}`,
@@ -264,7 +199,6 @@ function namedParams<Ctx>(
     if (method.restParam !== undefined) named[method.restParam] = params.slice(names.length)
     return named
   }
-  if (style === 'positional') throw invalidParams('this method takes its params by position (an array)', '')
   if (method.paramNames !== undefined) {
     const unknown = Object.keys(params).find((key) => !names.includes(key) && key !== method.restParam)
     if (unknown !== undefined) throw invalidParams(`unknown param '${unknown}'`, unknown)

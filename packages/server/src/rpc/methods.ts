@@ -2,7 +2,6 @@
 import {
   END_OF_TIME,
   type EntitySnapshot,
-  ErrorKind,
   type Filter,
   type JsonObject,
   ORG_NODE_TYPE,
@@ -11,7 +10,7 @@ import {
   type WriteOp,
 } from '@lumenize/protocol'
 import type * as v from 'valibot'
-import { LumenizeError } from '../errors'
+import { testHookOnly, typeMismatch } from '../errors'
 import type { Store } from '../storage/store'
 import { ParamSchemas as P } from './params'
 
@@ -53,7 +52,10 @@ function method<
   return { summary, params, paramNames: Object.keys(params.entries), result, run }
 }
 
-const one = (store: Store, op: WriteOp): EntitySnapshot => store.transact([op]).snapshots[0]!
+/** Applies ops atomically, as one write batch of one transaction; returns a snapshot per op. */
+const apply = (store: Store, ops: readonly WriteOp[]): EntitySnapshot[] =>
+  store.transaction((tx) => tx.write({}, (batch) => ops.map((op) => batch.apply(op))))
+const one = (store: Store, op: WriteOp): EntitySnapshot => apply(store, [op])[0]!
 const node = (s: EntitySnapshot): JsonObject => s.value
 
 /** Refuses OrgTree operations on an entity of another type (a missing one is left to the write: NOT_FOUND). */
@@ -61,10 +63,7 @@ function requireOrgNodes(store: Store, ...ids: string[]): void {
   for (const id of ids) {
     const n = store.get(id)
     if (n && n.type !== ORG_NODE_TYPE) {
-      throw new LumenizeError(ErrorKind.typeMismatch, `Entity ${id} is a ${n.type}, not an OrgNode`, {
-        id,
-        type: n.type,
-      })
+      throw typeMismatch(id, n.type, ORG_NODE_TYPE)
     }
   }
 }
@@ -99,7 +98,7 @@ export const STAR_METHODS = {
     'Applies mixed upsert/patch/delete ops atomically; any failure (e.g. a stale ifMatch) changes nothing.',
     P.transaction,
     '{ snapshots: EntitySnapshot[] }',
-    (p, { store }) => ({ snapshots: store.transact(p.ops).snapshots }),
+    (p, { store }) => ({ snapshots: apply(store, p.ops) }),
   ),
   history: method(
     'Every snapshot of an entity overlapping [from, to), oldest first, tombstones included.',
@@ -153,7 +152,7 @@ export const STAR_METHODS = {
       requireOrgNodes(store, p.parent)
       const id = p.id ?? crypto.randomUUID()
       const value = { ...(p.fields as JsonObject | undefined), slug: p.slug, name: p.name, children: {} }
-      const { snapshots } = store.transact([
+      const snapshots = apply(store, [
         { op: 'upsert', id, type: ORG_NODE_TYPE, value, ifMatch: 0 },
         { op: 'patch', id: p.parent, value: { children: { [id]: (p.edge ?? {}) as JsonObject } } },
       ])
@@ -191,7 +190,7 @@ export const STAR_METHODS = {
       const from = store.get(p.from)
       const kids = from ? (node(from).children as JsonObject | undefined) : undefined
       const meta = (p.edge as JsonObject | undefined) ?? (kids?.[p.node] as JsonObject | undefined) ?? {}
-      const { snapshots } = store.transact([
+      const snapshots = apply(store, [
         { op: 'patch', id: p.from, value: { children: { [p.node]: null } } },
         { op: 'patch', id: p.to, value: { children: { [p.node]: meta } } },
       ])
@@ -233,8 +232,7 @@ export const STAR_METHODS = {
     P.none,
     '{ instance: string }',
     (_p, { instance }) => {
-      if (!instance)
-        throw new LumenizeError(ErrorKind.notFound, 'star.instance is only available with test hooks on', {})
+      if (!instance) throw testHookOnly('star.instance')
       return { instance }
     },
   ),
@@ -243,8 +241,7 @@ export const STAR_METHODS = {
     P.query,
     'string[]',
     (p, { store, instance }) => {
-      if (!instance)
-        throw new LumenizeError(ErrorKind.notFound, 'star.explain is only available with test hooks on', {})
+      if (!instance) throw testHookOnly('star.explain')
       const where: Filter | undefined = p.where === undefined ? undefined : validateFilter(p.where)
       return store.explain({
         ...(p.type === undefined ? {} : { type: p.type }),

@@ -23,7 +23,6 @@ export function toRpcError(err: unknown): unknown {
 function adapt(m: AnyStarMethod): RpcMethod<RpcContext> {
   return {
     paramNames: m.paramNames,
-    description: m.summary,
     run(params, ctx) {
       const parsed = v.safeParse(m.params, params)
       if (!parsed.success) {

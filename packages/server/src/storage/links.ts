@@ -1,10 +1,9 @@
 // References and OrgTree attachments between entities, kept as valid-time rows so that `under`
 // queries work as of any instant, and so that a referenced entity cannot silently disappear.
-import { END_OF_TIME, ErrorKind, type JsonObject, ORG_NODE_TYPE } from '@lumenize/protocol'
+import { END_OF_TIME, ErrorKind, type JsonObject, ORG_NODE_TYPE, readField } from '@lumenize/protocol'
 import type { EntityTypeConfig } from '../config'
 import { LumenizeError } from '../errors'
 import type { Snapshots } from './snapshots'
-import { readField } from './type-registry'
 
 interface Link {
   field: string

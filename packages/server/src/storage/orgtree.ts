@@ -1,11 +1,10 @@
 // The OrgTree: a DAG of OrgNode entities with one root. Edges live in the parent's `children`
 // value and are mirrored, with valid time, in `org_edges` for recursive subtree queries.
-import { END_OF_TIME, ErrorKind, type JsonObject, type JsonValue } from '@lumenize/protocol'
+import { END_OF_TIME, ErrorKind, isUuid, type JsonObject, type JsonValue } from '@lumenize/protocol'
 import { LumenizeError, validationError } from '../errors'
 import { validAt } from './snapshots'
 
 const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** Checks the OrgNode fields of a value: slug, name and children (child id -> edge metadata). */
 export function validateOrgNode(value: JsonObject): void {
@@ -24,7 +23,7 @@ export function validateOrgNode(value: JsonObject): void {
     })
   }
   for (const [child, meta] of Object.entries(children)) {
-    if (!UUID_RE.test(child)) throw validationError(`OrgNode.children key "${child}" is not an entity id`)
+    if (!isUuid(child)) throw validationError(`OrgNode.children key "${child}" is not an entity id`)
     if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
       throw validationError(`OrgNode.children["${child}"] must be an object (edge metadata)`)
     }
@@ -84,15 +83,14 @@ export class OrgTree {
       .map((r) => r.parent)
   }
 
-  /** Current children of a node. */
-  children(id: string, asOf?: number): string[] {
+  /** Every parent -> child edge, now or as of an instant. */
+  edges(asOf?: number): Array<{ parent: string; child: string }> {
     return this.sql
-      .exec<{ child: string }>(
-        `SELECT child FROM org_edges e WHERE e.parent = ? AND ${validAt('e', asOf)}`,
-        id,
+      .exec<{ parent: string; child: string }>(
+        `SELECT parent, child FROM org_edges e WHERE ${validAt('e', asOf)}`,
       )
       .toArray()
-      .map((r) => r.child)
+      .map((e) => ({ parent: e.parent, child: e.child }))
   }
 
   /** A recursive CTE named `sub(id)` holding `?` and every node below it (each once). */

@@ -1,5 +1,5 @@
 // Row-level access to entity snapshots: reading current, as-of and historical versions.
-import { END_OF_TIME, type EntitySnapshot, type JsonObject } from '@lumenize/protocol'
+import { type Change, END_OF_TIME, type EntitySnapshot, type JsonObject } from '@lumenize/protocol'
 
 /** A snapshot row as SQLite returns it. */
 export interface SnapshotRow {
@@ -88,6 +88,20 @@ export class Snapshots {
       )
       .toArray()
       .map(toSnapshot)
+  }
+
+  /** Up to `limit` snapshots written with `from <= validFrom < to`, as changes in commit order. */
+  committedBetween(from: number, to: number, limit: number): Change[] {
+    return this.sql
+      .exec<SnapshotRow & { seq: number; op: Change['op'] }>(
+        `SELECT ${SNAPSHOT_COLUMNS}, seq, op FROM snapshots WHERE valid_from >= ? AND valid_from < ?
+         ORDER BY seq LIMIT ?`,
+        from,
+        to,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ seq: r.seq, op: r.op, at: r.valid_from, entity: toSnapshot(r) }))
   }
 
   exists(id: string): boolean {

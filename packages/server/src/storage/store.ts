@@ -1,74 +1,47 @@
-// The store of one star: temporal entities, the OrgTree and the op-log on the DO's SQLite.
-// Every write goes through `transact`, one SQLite transaction that commits all or nothing.
-import {
-  type Change,
-  END_OF_TIME,
-  type EntitySnapshot,
-  ErrorKind,
-  type Filter,
-  ORG_NODE_TYPE,
-  type WriteOp,
-} from '@lumenize/protocol'
+// The storage of one star: temporal entities, the OrgTree, the op-log and the sync engine's rows on
+// the DO's SQLite. Every write goes through `transaction`, one SQLite transaction, all or nothing;
+// listeners registered with `onCommit` hear of each committed one. No other module runs SQL.
+import { type Change, END_OF_TIME, type EntitySnapshot, ORG_NODE_TYPE } from '@lumenize/protocol'
 import type { LumenizeConfig } from '../config'
-import { LumenizeError, notFound } from '../errors'
-import { compileWhere } from '../query/compile-sql'
-import { indexHint } from '../query/index-hint'
+import { notFound } from '../errors'
 import { Links } from './links'
+import { META, Meta } from './meta'
+import { OpLog } from './op-log'
 import { OrgTree } from './orgtree'
-import { SNAPSHOT_COLUMNS, type SnapshotRow, Snapshots, snapshotJson, toSnapshot, validAt } from './snapshots'
+import { DEFAULT_LIMIT, MAX_LIMIT, type QueryOptions, selectSql } from './query'
+import { type SnapshotRow, Snapshots, snapshotJson, toSnapshot } from './snapshots'
+import { StateAt } from './state-at'
+import { Subscriptions, Watermarks } from './sync-state'
 import { TypeRegistry } from './type-registry'
-import { type CommittedChange, WriteBatch, type WriteContext } from './write-batch'
+import { type BatchParts, type CommittedChange, WriteBatch, type WriteContext } from './write-batch'
 
-/** The pieces a write batch works with. */
-export interface StoreParts {
-  sql: SqlStorage
-  snapshots: Snapshots
-  types: TypeRegistry
-  links: Links
-  orgTree: OrgTree
-  rootId: () => string
-}
-
-export interface QueryOptions {
-  type?: string
-  /** Several types (a shape's type set); combined with `type` when both are given. */
-  types?: readonly string[]
-  where?: Filter
-  /** Only entities attached to this OrgTree node or below it (and the OrgNodes of that subtree). */
-  under?: string
-  asOf?: number
-  limit?: number
-  offset?: number
-  orderBy?: ReadonlyArray<{ field: string; direction?: 'asc' | 'desc' }>
-}
+export { DEFAULT_LIMIT, MAX_LIMIT, type QueryOptions }
 
 export interface QueryResult {
   entities: EntitySnapshot[]
   hasMore: boolean
 }
 
-export const DEFAULT_LIMIT = 1000
-export const MAX_LIMIT = 10_000
-const META_ORDER: Record<string, string> = {
-  $id: 's.id',
-  $type: 's.type',
-  $version: 's.version',
-  $validFrom: 's.valid_from',
+/** What a transaction's function may do besides its own reads: write batches, all at one instant. */
+export interface StoreTransaction {
+  /**
+   * Runs `fn` against a new write batch and checks the batch's invariants (OrgTree, references,
+   * unique fields) when it returns. Several batches of one transaction are checked one by one.
+   */
+  write<T>(ctx: WriteContext, fn: (batch: WriteBatch) => T): T
 }
-const ORDER_FIELD_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/
 
-/** The result of a committed transaction. */
-export interface TransactResult {
-  snapshots: EntitySnapshot[]
-  changes: CommittedChange[]
-}
+/** Hears of every committed transaction that wrote something, after it committed. */
+export type CommitListener = (changes: readonly CommittedChange[]) => void
 
 export class Store {
-  private readonly parts: StoreParts
+  readonly opLog: OpLog
+  readonly meta: Meta
+  readonly watermarks: Watermarks
+  readonly subscriptions: Subscriptions
+  private readonly parts: BatchParts
+  private readonly listeners = new Set<CommitListener>()
   private lastTime: number
-
-  /** Called after every committed transaction (the sync engine schedules pokes from it). */
-  onCommit: ((result: TransactResult) => void) | undefined
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -76,16 +49,21 @@ export class Store {
   ) {
     const sql = storage.sql
     const snapshots = new Snapshots(sql)
+    this.opLog = new OpLog(sql)
+    this.meta = new Meta(sql)
+    this.watermarks = new Watermarks(sql)
+    this.subscriptions = new Subscriptions(sql)
     this.parts = {
       sql,
       snapshots,
       types: new TypeRegistry(config, sql),
       links: new Links(sql, snapshots),
       orgTree: new OrgTree(sql),
+      opLog: this.opLog,
       rootId: () => this.rootId(),
     }
     this.parts.types.ensureIndexes()
-    this.lastTime = sql.exec<{ t: number }>('SELECT coalesce(max(at), 0) AS t FROM op_log').one().t
+    this.lastTime = this.opLog.lastAt()
     this.ensureRoot()
   }
 
@@ -93,77 +71,44 @@ export class Store {
     return this.parts.types
   }
 
-  get orgTree(): OrgTree {
-    return this.parts.orgTree
-  }
-
-  /**
-   * The op-log's latest seq: the star's sync cookie. Read from the AUTOINCREMENT counter, not from
-   * max(seq), so that trimming the whole op-log does not send the cookie back to 0.
-   */
+  /** The star's sync cookie: the op-log's latest seq. */
   seq(): number {
-    return this.parts.sql
-      .exec<{ seq: number }>(
-        "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'op_log'), 0) AS seq",
-      )
-      .one().seq
+    return this.opLog.seq()
   }
 
-  /** Applies the ops atomically: every op commits, or none does and the error says why. */
-  transact(ops: readonly WriteOp[], ctx: WriteContext = {}): TransactResult {
-    const result = this.storage.transactionSync(() => {
-      const batch = new WriteBatch(this.parts, this.tick(), ctx)
-      const snapshots = ops.map((op) => batch.apply(op))
-      batch.finish()
-      return { snapshots, changes: batch.changes }
-    })
-    this.onCommit?.(result)
-    return result
+  /** The star at past cookies, for one membership diff (it memoizes what it reads). */
+  stateAt(): StateAt {
+    return new StateAt(this.parts.sql)
+  }
+
+  /** Registers a listener of commits; returns a function that removes it. */
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
   }
 
   /**
-   * Runs `fn` against a write batch inside one SQLite transaction (for mutators). `extra` runs in
-   * the same transaction after the batch is checked, e.g. to advance a client's watermark.
+   * Runs `fn` in one SQLite transaction: everything it writes (batches, watermarks, meta values)
+   * commits together, or nothing does if it throws. Its batches share one instant.
+   *
+   * @example store.transaction((tx) => tx.write({}, (batch) => batch.apply({ op: 'delete', id })))
    */
-  runInTransaction(ctx: WriteContext, fn: (batch: WriteBatch) => void, extra: () => void): TransactResult {
-    const result = this.storage.transactionSync(() => {
-      const batch = new WriteBatch(this.parts, this.tick(), ctx)
-      fn(batch)
-      batch.finish()
-      extra()
-      return { snapshots: batch.changes.map((c) => c.after), changes: batch.changes }
-    })
-    if (result.changes.length > 0) this.onCommit?.(result)
+  transaction<T>(fn: (tx: StoreTransaction) => T): T {
+    const now = this.tick()
+    const changes: CommittedChange[] = []
+    const result = this.storage.transactionSync(() =>
+      fn({
+        write: (ctx, write) => {
+          const batch = new WriteBatch(this.parts, now, ctx)
+          const out = write(batch)
+          batch.finish()
+          changes.push(...batch.changes)
+          return out
+        },
+      }),
+    )
+    if (changes.length > 0) for (const listener of this.listeners) listener(changes)
     return result
-  }
-
-  /**
-   * Runs several write batches (one per mutation, each checked on its own) in ONE SQLite
-   * transaction; `extra` runs last, in the same transaction. Throws, committing nothing, if any fails.
-   */
-  runMany(
-    items: ReadonlyArray<{ ctx: WriteContext; fn: (batch: WriteBatch) => void }>,
-    extra: () => void,
-  ): TransactResult {
-    const result = this.storage.transactionSync(() => {
-      const now = this.tick()
-      const changes: CommittedChange[] = []
-      for (const { ctx, fn } of items) {
-        const batch = new WriteBatch(this.parts, now, ctx)
-        fn(batch)
-        batch.finish()
-        changes.push(...batch.changes)
-      }
-      extra()
-      return { snapshots: changes.map((c) => c.after), changes }
-    })
-    if (result.changes.length > 0) this.onCommit?.(result)
-    return result
-  }
-
-  /** The SQL handle, for modules that keep their own tables (sync sessions). */
-  get sql(): SqlStorage {
-    return this.parts.sql
   }
 
   get(id: string, asOf?: number): EntitySnapshot | null {
@@ -206,115 +151,36 @@ export class Store {
     return this.parts.sql.exec<SnapshotRow>(sql, ...params)
   }
 
-  private selectSql(
-    options: QueryOptions,
-    limit: number,
-    offset: number,
-  ): { sql: string; params: Array<string | number | null> } {
-    const { where, under, asOf } = options
-    const types = options.type !== undefined ? [options.type, ...(options.types ?? [])] : options.types
-    const params: Array<string | number | null> = []
-    // Every entity that ever existed has exactly one current row (live or tombstone), and its type
-    // never changes. As of an instant, walk those rows and seek each entity's version at that
-    // instant, instead of scanning every historical row of the type.
-    const from =
-      asOf === undefined
-        ? 'snapshots s'
-        : `snapshots c JOIN snapshots s ON s.id = c.id AND s.valid_to > ${asOf} AND s.valid_from =
-            (SELECT max(x.valid_from) FROM snapshots x WHERE x.id = c.id AND x.valid_from <= ${asOf})`
-    const cur = asOf === undefined ? 's' : 'c'
-    const conditions = [`${cur}.valid_to = ${END_OF_TIME}`, 's.deleted = 0']
-    let cte = ''
-    if (types !== undefined) {
-      for (const t of types) this.parts.types.get(t)
-      // Types are declared names (letters, digits, _), inlined so partial indexes apply.
-      conditions.push(
-        types.length === 1
-          ? `${cur}.type = '${types[0]}'`
-          : `${cur}.type IN (${types.map((t) => `'${t}'`).join(', ')})`,
-      )
-    }
-    if (under !== undefined) {
-      const node = this.get(under, asOf)
-      if (!node || node.type !== ORG_NODE_TYPE) throw notFound(under)
-      cte = OrgTree.subtreeCte(asOf)
-      params.push(under)
-      conditions.push(
-        `(s.id IN (SELECT id FROM sub) OR s.id IN (SELECT l.from_id FROM links l
-          WHERE l.attach = 1 AND ${validAt('l', asOf)} AND l.to_id IN (SELECT id FROM sub)))`,
-      )
-    }
-    if (where !== undefined && asOf === undefined && types?.length === 1) {
-      const t = this.parts.types.get(types[0]!)
-      const hint = indexHint(types[0]!, [...(t.indexes ?? []), ...(t.unique ?? [])], where)
-      if (hint) {
-        conditions.push(hint.sql)
-        params.push(...hint.params)
-      }
-    }
-    if (where !== undefined) {
-      const compiled = compileWhere(where, 's.value')
-      conditions.push(`(${compiled.sql})`)
-      params.push(...compiled.params)
-    }
-    const order = (options.orderBy ?? []).map(({ field, direction }) => {
-      const column =
-        META_ORDER[field] ?? (ORDER_FIELD_RE.test(field) ? `json_extract(s.value, '$.${field}')` : undefined)
-      if (!column) {
-        throw new LumenizeError(
-          ErrorKind.validation,
-          `Cannot order by "${field}": use a dotted field or $id, $validFrom`,
-          {
-            field,
-          },
-        )
-      }
-      return `${column} ${direction === 'desc' ? 'DESC' : 'ASC'}`
+  private selectSql(options: QueryOptions, limit: number, offset: number) {
+    for (const t of [...(options.type === undefined ? [] : [options.type]), ...(options.types ?? [])])
+      this.parts.types.get(t)
+    if (options.under !== undefined) this.requireNode(options.under, options.asOf)
+    return selectSql(options, limit, offset, (type) => {
+      const t = this.parts.types.get(type)
+      return [...(t.indexes ?? []), ...(t.unique ?? [])]
     })
-    // As of an instant, order by the current row's id: the same value, already in index order, so
-    // SQLite stops at the limit instead of joining and sorting every entity of the type first.
-    order.push(`${cur}.id ASC`)
-    return {
-      sql: `${cte} SELECT ${SNAPSHOT_COLUMNS.replace(/(\w+)/g, 's.$1')} FROM ${from} WHERE ${conditions.join(' AND ')}
-       ORDER BY ${order.join(', ')} LIMIT ${limit} OFFSET ${offset}`,
-      params,
-    }
   }
 
   /** Every committed change with `from <= at < to`, in commit order. */
   changes(from: number, to = END_OF_TIME, limit = DEFAULT_LIMIT): { changes: Change[]; hasMore: boolean } {
-    const rows = this.parts.sql
-      .exec<SnapshotRow & { seq: number; op: Change['op'] }>(
-        `SELECT ${SNAPSHOT_COLUMNS}, seq, op FROM snapshots WHERE valid_from >= ? AND valid_from < ?
-         ORDER BY seq LIMIT ?`,
-        from,
-        to,
-        Math.min(limit, MAX_LIMIT) + 1,
-      )
-      .toArray()
+    const rows = this.parts.snapshots.committedBetween(from, to, Math.min(limit, MAX_LIMIT) + 1)
     const hasMore = rows.length > limit
-    return {
-      changes: rows
-        .slice(0, limit)
-        .map((r) => ({ seq: r.seq, op: r.op, at: r.valid_from, entity: toSnapshot(r) })),
-      hasMore,
-    }
+    return { changes: rows.slice(0, limit), hasMore }
   }
 
   rootId(): string {
-    const row = this.parts.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'root_id'")
-      .toArray()[0]
-    if (!row) throw new Error('The star has no OrgTree root yet')
-    return row.value
+    const root = this.meta.get(META.rootId)
+    if (root === undefined) throw new Error('The star has no OrgTree root yet')
+    return root
   }
 
-  /** Ids of OrgNodes (as snapshots) above or below a node. */
+  /** OrgNodes (as snapshots, by id) above a node, up to the root. */
   ancestors(id: string, asOf?: number): EntitySnapshot[] {
     this.requireNode(id, asOf)
     return this.nodes(this.parts.orgTree.ancestorIds(id, asOf), asOf)
   }
 
+  /** OrgNodes (as snapshots, by id) below a node, each once. */
   descendants(id: string, asOf?: number): EntitySnapshot[] {
     this.requireNode(id, asOf)
     return this.nodes(this.parts.orgTree.descendantIds(id, asOf), asOf)
@@ -331,13 +197,7 @@ export class Store {
       limit: MAX_LIMIT,
       ...(asOf === undefined ? {} : { asOf }),
     })
-    const edges = this.parts.sql
-      .exec<{ parent: string; child: string }>(
-        `SELECT parent, child FROM org_edges e WHERE ${validAt('e', asOf)}`,
-      )
-      .toArray()
-      .map((e) => ({ parent: e.parent, child: e.child }))
-    return { root: this.rootId(), nodes: nodes.entities, edges }
+    return { root: this.rootId(), nodes: nodes.entities, edges: this.parts.orgTree.edges(asOf) }
   }
 
   private requireNode(id: string, asOf?: number): void {
@@ -359,18 +219,18 @@ export class Store {
   }
 
   private ensureRoot(): void {
-    if (this.parts.sql.exec("SELECT 1 FROM meta WHERE key = 'root_id'").toArray().length > 0) return
+    if (this.meta.get(META.rootId) !== undefined) return
     const id = crypto.randomUUID()
-    this.storage.transactionSync(() => {
-      this.parts.sql.exec("INSERT INTO meta (key, value) VALUES ('root_id', ?)", id)
-      const batch = new WriteBatch(this.parts, this.tick(), {})
-      batch.apply({
-        op: 'upsert',
-        id,
-        type: ORG_NODE_TYPE,
-        value: { slug: 'root', name: 'Root', children: {} },
-      })
-      batch.finish()
+    this.transaction((tx) => {
+      this.meta.set(META.rootId, id)
+      tx.write({}, (batch) =>
+        batch.apply({
+          op: 'upsert',
+          id,
+          type: ORG_NODE_TYPE,
+          value: { slug: 'root', name: 'Root', children: {} },
+        }),
+      )
     })
   }
 }

@@ -1,7 +1,14 @@
 // Entity types at run time: value validation, expression indexes and unique fields.
-import { END_OF_TIME, ErrorKind, type JsonObject, type JsonValue } from '@lumenize/protocol'
+import {
+  describeIssues,
+  END_OF_TIME,
+  ErrorKind,
+  type JsonObject,
+  readField,
+  validateSync,
+} from '@lumenize/protocol'
 import type { EntityTypeConfig, LumenizeConfig } from '../config'
-import { LumenizeError, validationError } from '../errors'
+import { LumenizeError, unknownType, validationError } from '../errors'
 
 /** The largest value an entity may hold, as JSON: a poke of one entity must fit in a frame. */
 export const MAX_VALUE_BYTES = 256 * 1024
@@ -9,16 +16,6 @@ const MAX_DEPTH = 64
 
 /** The JSON path literal of a validated dotted field, e.g. `'$.a.b'`. */
 export const jsonPath = (field: string): string => `'$.${field}'`
-
-/** Reads a dotted field out of a value. */
-export function readField(value: JsonObject, field: string): JsonValue | undefined {
-  let cur: JsonValue | undefined = value
-  for (const key of field.split('.')) {
-    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined
-    cur = Object.hasOwn(cur, key) ? cur[key] : undefined
-  }
-  return cur
-}
 
 function checkShape(v: unknown, depth: number, path: string): void {
   if (depth > MAX_DEPTH) throw validationError(`Value nests deeper than ${MAX_DEPTH} levels at ${path}`)
@@ -51,6 +48,10 @@ export class TypeRegistry {
     return Object.keys(this.config.types)
   }
 
+  has(type: string): boolean {
+    return Object.hasOwn(this.config.types, type)
+  }
+
   /** The declared types as plain data (for `star.types`, docs and tools). */
   describe(): Array<{
     name: string
@@ -72,17 +73,8 @@ export class TypeRegistry {
 
   /** The config of a declared type; unknown types are refused with the list of known ones. */
   get(type: string): EntityTypeConfig {
-    const t = this.config.types[type]
-    if (!t) {
-      throw new LumenizeError(
-        ErrorKind.unknownType,
-        `Unknown entity type "${type}": declare it in the server config`,
-        {
-          type,
-          known: this.names(),
-        },
-      )
-    }
+    const t = this.has(type) ? this.config.types[type] : undefined
+    if (!t) throw unknownType(type, this.names())
     return t
   }
 
@@ -103,23 +95,10 @@ export class TypeRegistry {
       )
     }
     if (!t.schema) return value
-    const result = t.schema['~standard'].validate(value)
-    if (result instanceof Promise)
-      throw new Error(`The schema of ${type} is async; only sync schemas are supported`)
-    if (result.issues) {
-      const issues = result.issues.map((i) => ({
-        message: i.message,
-        path: (i.path ?? [])
-          .map((p) => (typeof p === 'object' && p !== null && 'key' in p ? p.key : p))
-          .join('.'),
-      }))
-      throw validationError(
-        `${type} value is invalid: ${issues.map((i) => `${i.path || '$'}: ${i.message}`).join('; ')}`,
-        {
-          type,
-          issues,
-        },
-      )
+    const result = validateSync(t.schema, value, `type ${type}`)
+    if (!result.ok) {
+      const issues = result.issues.map((i) => ({ message: i.message, path: i.path }))
+      throw validationError(`${type} value is invalid: ${describeIssues(result.issues)}`, { type, issues })
     }
     return result.value as JsonObject
   }

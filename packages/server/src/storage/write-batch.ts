@@ -5,14 +5,27 @@ import {
   type EntitySnapshot,
   ErrorKind,
   type JsonObject,
+  mergePatch,
   ORG_NODE_TYPE,
   type WriteOp,
 } from '@lumenize/protocol'
-import { conflict, LumenizeError, notFound } from '../errors'
-import { linksOf } from './links'
-import { mergePatch } from './merge-patch'
-import { childIds, validateOrgNode } from './orgtree'
-import type { StoreParts } from './store'
+import { conflict, LumenizeError, notFound, typeMismatch } from '../errors'
+import { type Links, linksOf } from './links'
+import type { OpLog } from './op-log'
+import { childIds, type OrgTree, validateOrgNode } from './orgtree'
+import type { Snapshots } from './snapshots'
+import type { TypeRegistry } from './type-registry'
+
+/** The pieces of the store a write batch works with. */
+export interface BatchParts {
+  sql: SqlStorage
+  snapshots: Snapshots
+  types: TypeRegistry
+  links: Links
+  orgTree: OrgTree
+  opLog: OpLog
+  rootId: () => string
+}
 
 /** Who is writing: set when the write comes from a pushed mutation. */
 export interface WriteContext {
@@ -36,7 +49,7 @@ export class WriteBatch {
   private readonly written = new Map<string, EntitySnapshot>()
 
   constructor(
-    private readonly parts: StoreParts,
+    private readonly parts: BatchParts,
     private readonly now: number,
     private readonly ctx: WriteContext,
   ) {}
@@ -47,12 +60,7 @@ export class WriteBatch {
         const id = op.id ?? crypto.randomUUID()
         const cur = this.parts.snapshots.latest(id)
         this.checkIfMatch(id, op.ifMatch, cur)
-        if (cur && cur.type !== op.type) {
-          throw new LumenizeError(ErrorKind.typeMismatch, `Entity ${id} is a ${cur.type}, not a ${op.type}`, {
-            id,
-            type: cur.type,
-          })
-        }
+        if (cur && cur.type !== op.type) throw typeMismatch(id, cur.type, op.type)
         return this.write(id, op.type, op.value, false, 'upsert', cur)
       }
       case 'patch': {
@@ -162,7 +170,7 @@ export class WriteBatch {
     op: CommittedChange['op'],
     cur: EntitySnapshot | undefined,
   ): EntitySnapshot {
-    const { sql, types, links, orgTree } = this.parts
+    const { sql, types, links, orgTree, opLog } = this.parts
     const value = deleted ? input : types.validate(type, input)
     if (type === ORG_NODE_TYPE && !deleted) validateOrgNode(value)
     const version = (cur?.version ?? 0) + 1
@@ -170,17 +178,7 @@ export class WriteBatch {
     const mutationId = this.ctx.mutationId ?? null
     if (cur)
       sql.exec(`UPDATE snapshots SET valid_to = ? WHERE id = ? AND valid_to = ${END_OF_TIME}`, this.now, id)
-    const seq = sql
-      .exec<{ seq: number }>(
-        'INSERT INTO op_log (entity_id, op, version, at, client_id, mutation_id) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq',
-        id,
-        op,
-        version,
-        this.now,
-        clientId,
-        mutationId,
-      )
-      .one().seq
+    const seq = opLog.append({ entityId: id, op, version, at: this.now, clientId, mutationId })
     sql.exec(
       `INSERT INTO snapshots (id, version, type, value, valid_from, valid_to, deleted, op, seq, client_id, mutation_id)
        VALUES (?, ?, ?, ?, ?, ${END_OF_TIME}, ?, ?, ?, ?, ?)`,

@@ -2,18 +2,27 @@
 // Evaluates the shape on the old and the new snapshot of each changed entity (in→in put,
 // out→in put, in→out del); never re-runs the whole query and holds no per-socket row sets.
 // OrgTree edge changes bring in the subtree below the moved edge, whose membership may flip.
-import { type EntitySnapshot, ORG_NODE_TYPE } from '@lumenize/protocol'
+import { type EntitySnapshot, projectRow, rowInShape, type SubtreeView } from '@lumenize/protocol'
 import { linksOf } from '../storage/links'
+import type { StateAt } from '../storage/state-at'
 import type { TypeRegistry } from '../storage/type-registry'
 import type { ResolvedShape } from './shapes'
-import type { StateAt } from './state-at'
 
 export interface ShapeDiff {
   puts: EntitySnapshot[]
   dels: string[]
 }
 
-/** Does a live snapshot belong to a shape at a seq? */
+/** The OrgTree at a seq, as the protocol's membership rule asks it. */
+function viewAt(shape: ResolvedShape, seq: number, state: StateAt, types: TypeRegistry): SubtreeView {
+  const root = shape.spec.under
+  return {
+    isUnder: (node) => node === root || (root !== undefined && state.ancestors(node, seq).has(root)),
+    attachments: (row) => linksOf(types.get(row.type), row.value).flatMap((l) => (l.attach ? [l.to] : [])),
+  }
+}
+
+/** Does a live snapshot belong to a shape at a seq? (The server sees the whole tree: never unknown.) */
 export function inShape(
   shape: ResolvedShape,
   snap: EntitySnapshot,
@@ -21,23 +30,7 @@ export function inShape(
   state: StateAt,
   types: TypeRegistry,
 ): boolean {
-  const { spec } = shape
-  if (spec.types && !spec.types.includes(snap.type)) return false
-  if (!shape.predicate(snap.value)) return false
-  if (spec.under === undefined) return true
-  const root = spec.under
-  const isUnder = (node: string): boolean => node === root || state.ancestors(node, seq).has(root)
-  if (snap.type === ORG_NODE_TYPE) return isUnder(snap.id)
-  return linksOf(types.get(snap.type), snap.value).some((l) => l.attach && isUnder(l.to))
-}
-
-/** Keeps only the shape's fields of a row's value. */
-export function project(shape: ResolvedShape, snap: EntitySnapshot): EntitySnapshot {
-  const fields = shape.spec.fields
-  if (!fields) return snap
-  const value: EntitySnapshot['value'] = {}
-  for (const f of fields) if (Object.hasOwn(snap.value, f)) value[f] = snap.value[f]!
-  return { ...snap, value }
+  return rowInShape(shape, snap, viewAt(shape, seq, state, types)) === true
 }
 
 /**
@@ -69,7 +62,7 @@ export function diffShapes(
       const a = at(after, id, to)
       const wasIn = b !== undefined && inShape(shape, b, from, state, types)
       const isIn = a !== undefined && inShape(shape, a, to, state, types)
-      if (isIn && (changedHere || !wasIn)) diff.puts.push(project(shape, a))
+      if (isIn && (changedHere || !wasIn)) diff.puts.push(projectRow(shape.spec, a))
       else if (wasIn && !isIn) diff.dels.push(id)
     }
     for (const id of changed) consider(id, true)

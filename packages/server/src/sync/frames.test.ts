@@ -1,7 +1,6 @@
 import { type EntitySnapshot, unbundle } from '@lumenize/protocol'
 import { describe, expect, it } from 'vitest'
 import { BUNDLE_LIMIT, chunk, PART_BUDGET, pack, pokePart } from './frames'
-import { stableJson } from './stable-json'
 
 const row = (i: number, size: number): EntitySnapshot => ({
   id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
@@ -43,16 +42,6 @@ describe('poke part chunks', () => {
       puts: [],
       dels: [],
     })
-  })
-})
-
-describe('stableJson', () => {
-  it('names equal params the same whatever their key order, and different params differently', () => {
-    expect(stableJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
-      stableJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }),
-    )
-    expect(stableJson({ a: 1 })).not.toBe(stableJson({ a: '1' }))
-    expect(stableJson({ a: 1, b: undefined })).toBe(stableJson({ a: 1 }))
   })
 })
 

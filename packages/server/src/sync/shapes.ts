@@ -1,27 +1,21 @@
-// Shapes: named, parameterized partial replications. A shape resolves to a spec (types, filter,
-// OrgTree subtree, projection) and a key shared by every subscription with equal params.
+// Shapes on the server: the app's named, parameterized shapes and the built-in ones, resolved to a
+// checked spec (types, filter, OrgTree subtree, projection) and the key that equal params share.
 import {
   type ArgsSchema,
-  compilePredicate,
-  ErrorKind,
-  type Filter,
-  FilterError,
-  ORG_NODE_TYPE,
-  validateFilter,
+  BUILT_IN_SHAPES,
+  builtInShapeSpec,
+  type CompiledShape,
+  checkShapeSpec,
+  compileShape,
+  describeIssues,
+  isBuiltInShape,
+  type ShapeSpec,
+  shapeKey,
+  validateSync,
 } from '@lumenize/protocol'
-import { LumenizeError } from '../errors'
-import type { TypeRegistry } from '../storage/type-registry'
-import { stableJson } from './stable-json'
+import { invalidParams, unknownShape } from '../errors'
 
-/** What a shape replicates. All parts are optional; an empty spec is every entity of the star. */
-export interface ShapeSpec {
-  types?: readonly string[]
-  where?: Filter
-  /** An OrgNode id: only OrgNodes of its subtree and entities attached to them. */
-  under?: string
-  /** Top-level fields of `value` to send (all when omitted). */
-  fields?: readonly string[]
-}
+export type { ShapeSpec }
 
 /** A declared shape. */
 export interface ShapeDef {
@@ -35,7 +29,7 @@ export interface ShapeDef {
  *
  * @example
  * defineShape('tasksUnder', (p: { node: string; status: string }) => ({
- *   types: ['Task'], under: p.node, where: { status: p.status } }))
+ *   types: ['Task'], under: p.node, where: { status: p.status } }), { params: v.object({ ... }) })
  */
 export function defineShape<P>(
   name: string,
@@ -46,102 +40,44 @@ export function defineShape<P>(
 }
 
 /** A shape with its params applied and checked. */
-export interface ResolvedShape {
+export interface ResolvedShape extends CompiledShape {
   key: string
   name: string
   params: Record<string, unknown>
-  spec: ShapeSpec
-  predicate: (value: unknown) => boolean
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-
-const BUILT_IN: readonly ShapeDef[] = [
-  defineShape('entities', (p: { type?: unknown; where?: unknown; under?: unknown }) => {
-    for (const k of Object.keys(p)) {
-      if (!['type', 'where', 'under'].includes(k))
-        throw new Error(`unknown param "${k}" (use type, where, under)`)
-    }
-    const spec: ShapeSpec = {}
-    if (p.type !== undefined) {
-      if (typeof p.type !== 'string') throw new Error('type must be a string')
-      spec.types = [p.type]
-    }
-    if (p.where !== undefined) spec.where = p.where as Filter
-    if (p.under !== undefined) spec.under = p.under as string
-    return spec
-  }),
-  defineShape('orgTree', (p: { root?: unknown }) => {
-    for (const k of Object.keys(p)) if (k !== 'root') throw new Error(`unknown param "${k}" (use root)`)
-    return p.root === undefined
-      ? { types: [ORG_NODE_TYPE] }
-      : { types: [ORG_NODE_TYPE], under: p.root as string }
-  }),
-]
-
-const invalid = (name: string, message: string): LumenizeError =>
-  new LumenizeError(ErrorKind.invalidParams, `Invalid params for shape ${name}: ${message}`, { shape: name })
-
+/** The app's shapes and the built-in ones, by name. `isType` tells declared entity types. */
 export class ShapeRegistry {
   private readonly defs = new Map<string, ShapeDef>()
 
   constructor(
     shapes: readonly ShapeDef[],
-    private readonly types: TypeRegistry,
+    private readonly isType: (type: string) => boolean,
   ) {
-    for (const d of [...BUILT_IN, ...shapes]) this.defs.set(d.name, d)
+    for (const d of shapes) this.defs.set(d.name, d)
   }
 
   names(): string[] {
-    return [...this.defs.keys()]
+    return [...BUILT_IN_SHAPES, ...this.defs.keys()]
   }
 
   /** Applies params to a shape; refuses unknown shapes and invalid params with typed errors. */
   resolve(name: string, input: Record<string, unknown> = {}): ResolvedShape {
     const def = this.defs.get(name)
-    if (!def) {
-      throw new LumenizeError(ErrorKind.unknownShape, `Unknown shape "${name}"`, {
-        shape: name,
-        known: this.names(),
-      })
-    }
+    if (!def && !isBuiltInShape(name)) throw unknownShape(name, this.names())
     let params: Record<string, unknown> = input
-    if (def.params) {
-      const r = def.params['~standard'].validate(input)
-      if (r instanceof Promise) throw new Error(`The params schema of shape ${name} is async`)
-      if (r.issues) throw invalid(name, r.issues.map((i) => i.message).join('; '))
+    if (def?.params) {
+      const r = validateSync(def.params, input, `the params of shape ${name}`)
+      if (!r.ok) throw invalidParams(name, describeIssues(r.issues))
       params = r.value as Record<string, unknown>
     }
     let spec: ShapeSpec
     try {
-      spec = def.build(params as never)
+      spec = checkShapeSpec(def ? def.build(params as never) : builtInShapeSpec(name as never, params))
     } catch (err) {
-      throw invalid(name, err instanceof Error ? err.message : String(err))
+      throw invalidParams(name, err instanceof Error ? err.message : String(err))
     }
-    for (const t of spec.types ?? []) {
-      try {
-        this.types.get(t)
-      } catch {
-        throw invalid(name, `unknown type "${t}"`)
-      }
-    }
-    if (spec.under !== undefined && (typeof spec.under !== 'string' || !UUID_RE.test(spec.under))) {
-      throw invalid(name, 'under must be an OrgNode id')
-    }
-    let where: Filter | undefined
-    try {
-      where = spec.where === undefined ? undefined : validateFilter(spec.where)
-    } catch (err) {
-      if (err instanceof FilterError) throw invalid(name, err.message)
-      throw err
-    }
-    const checked: ShapeSpec = { ...spec, ...(where === undefined ? {} : { where }) }
-    return {
-      key: `${name}:${stableJson(params)}`,
-      name,
-      params,
-      spec: checked,
-      predicate: where === undefined ? () => true : compilePredicate(where),
-    }
+    for (const t of spec.types ?? []) if (!this.isType(t)) throw invalidParams(name, `unknown type "${t}"`)
+    return { key: shapeKey(name, params), name, params, ...compileShape(spec) }
   }
 }

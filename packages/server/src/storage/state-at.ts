@@ -1,7 +1,7 @@
 // The star as it was at an op-log seq (a cookie): entity snapshots, OrgTree edges and attachments.
 // Seqs order every write exactly, even many in one millisecond, so diffs between cookies are exact.
 import type { EntitySnapshot } from '@lumenize/protocol'
-import { SNAPSHOT_COLUMNS, type SnapshotRow, toSnapshot } from '../storage/snapshots'
+import { SNAPSHOT_COLUMNS, type SnapshotRow, toSnapshot } from './snapshots'
 
 const edgeAt = (alias: string, seq: number): string =>
   `${alias}.from_seq <= ${seq} AND (${alias}.to_seq IS NULL OR ${alias}.to_seq > ${seq})`
