@@ -9,18 +9,6 @@ import { root } from './lib.mjs'
 const MAX_LINES = 400
 const SOURCE = /\.(ts|tsx|mts|svelte)$/
 
-/**
- * Known cycles, each until the change that removes it lands. A cycle is written as its modules,
- * sorted, joined with ' <-> '.
- */
-const ALLOWED_CYCLES = new Map([
-  [
-    // client-core is being rewritten on another branch, which removes this cycle (shape.ts imports
-    // WritableShape from writes.ts, writes.ts imports EntityCollection from shape.ts).
-    'packages/client-core/src/collections/shape.ts <-> packages/client-core/src/collections/writes.ts',
-    'removed by the client-core rewrite',
-  ],
-])
 
 function sources(dir) {
   const out = []
@@ -77,7 +65,6 @@ function cycles(graph) {
 }
 
 const problems = []
-const seenAllowed = new Set()
 const packageDirs = ['packages', 'demos'].flatMap((d) =>
   existsSync(join(root, d))
     ? readdirSync(join(root, d))
@@ -109,16 +96,8 @@ for (const pkg of packageDirs) {
       .map((f) => relative(root, f))
       .sort()
       .join(' <-> ')
-    if (ALLOWED_CYCLES.has(key)) {
-      seenAllowed.add(key)
-      continue
-    }
     problems.push(`import cycle: ${key}`)
   }
-}
-for (const key of ALLOWED_CYCLES.keys()) {
-  if (!seenAllowed.has(key))
-    problems.push(`allowed cycle no longer exists, remove it from ALLOWED_CYCLES: ${key}`)
 }
 
 if (problems.length > 0) {

@@ -1,11 +1,12 @@
 // createClient: the composition root. It wires the store, the pending queue, mutation recovery, the
 // connection lifecycle, the sync session and the collections together, and exposes the public API.
-import type { EntitySnapshot, JsonObject, WriteOp } from '@lumenize/protocol'
-import type { PendingMutation, Transaction } from '@tanstack/db'
+import type { JsonObject } from '@lumenize/protocol'
+import type { PendingMutation } from '@tanstack/db'
+import type { ClientOptions, LumenizeClient, Mutate } from './api'
 import { cacheName } from './cache/db'
 import { type ClientStore, openStore } from './cache/store'
 import { createLocalCollection, type LocalOptions, type LocalUtils } from './collections/local'
-import { type AnyMutatorDef, type MutatorsRecord, OptimisticWrites } from './collections/optimistic'
+import { type MutatorsRecord, OptimisticWrites } from './collections/optimistic'
 import { type ShapeHost, type ShapeOptions, ShapeSubscription, shapeKeyOf } from './collections/shape'
 import type { EntityCollection, ShapeUtils } from './collections/types'
 import {
@@ -15,120 +16,20 @@ import {
   LumenizeClientError,
   TokenError,
 } from './errors'
-import { Connection, type HeartbeatOptions } from './lifecycle/connection'
+import { Connection } from './lifecycle/connection'
 import { isLive, isOffline, PUBLIC_STATE } from './lifecycle/machine'
-import { type NetworkSignals, runtimeNetwork } from './lifecycle/network'
+import { runtimeNetwork } from './lifecycle/network'
 import { type AcquireLock, defaultLocks, type HeldLock } from './locks'
 import type { EntityRow } from './rows'
 import { asOf, history, reportUnhandled, rpcCaller } from './rpc'
-import { StatusController, type StatusStore } from './status'
+import { StatusController } from './status'
 import { PendingQueue } from './sync/pending'
 import { Recovery } from './sync/recovery'
 import { SyncSession } from './sync/session'
-import { type InstantLike, toInstant } from './temporal'
-import {
-  DEFAULT_RECONNECT,
-  partySocketTransport,
-  type ReconnectOptions,
-  type Transport,
-  type WebSocketLike,
-} from './transport'
+import { toInstant } from './temporal'
+import { DEFAULT_RECONNECT, partySocketTransport } from './transport'
 
-export type { AnyMutatorDef, MutatorsRecord }
-
-/** The args type of a mutator definition. */
-export type MutatorArgs<M> = M extends { run: (tx: never, args: infer A) => void } ? A : never
-
-/** The built-in mutators of every star. */
-export interface BuiltInMutate {
-  upsert(args: { id: string; type: string; value: JsonObject; ifMatch?: number }): Promise<void>
-  patch(args: { id: string; value: JsonObject; ifMatch?: number }): Promise<void>
-  delete(args: { id: string; ifMatch?: number }): Promise<void>
-  transaction(args: { ops: WriteOp[] }): Promise<void>
-}
-
-/** `client.mutate`: one function per mutator, resolving when the server confirms. */
-export type Mutate<M extends MutatorsRecord> = BuiltInMutate & {
-  readonly [K in keyof M]: (args: MutatorArgs<M[K]>) => Promise<void>
-}
-
-export interface ClientOptions<M extends MutatorsRecord = Record<never, never>> {
-  /** The server's origin, e.g. `http://127.0.0.1:8787` (http → ws for the socket). */
-  url: string
-  /** The star, `universe.galaxy.star`. */
-  star: string
-  /** Sent in `connect` and as `Authorization: Bearer` on RPC; a function is called on every (re)connect. */
-  token?: string | (() => string | Promise<string>)
-  /** Where rows, cookies and the pending queue live. 'indexeddb' falls back to memory when unavailable. */
-  persistence: 'indexeddb' | 'memory'
-  /**
-   * Names the cache database and the server's client group (default: one group per browser profile,
-   * its id stored in the cache). Every client of a group shares the cache; each has its own clientId.
-   */
-  clientGroupId?: string
-  /** Custom mutators shared with the server (`defineMutator`), run optimistically here. */
-  mutators?: M
-  /** Replaces the default partysocket transport (e.g. a SharedWorker port). */
-  transport?: Transport
-  /** A WebSocket class for runtimes without one (Node 20: `ws`). */
-  WebSocket?: WebSocketLike
-  reconnect?: ReconnectOptions
-  /** When a quiet socket is pinged, and how long an answer may take (default 4 s and 4 s). */
-  heartbeat?: HeartbeatOptions
-  /** The runtime's online/offline signals (default: the browser's `online`/`offline` events). */
-  network?: NetworkSignals
-  /** Rows per IndexedDB record (default 500). */
-  rowsPerChunk?: number
-  /**
-   * Hears every error that no caller handles: cache fallbacks, rejected collection edits, rejected
-   * mutations of a closed client pushed by this one, server errors, and rejected `mutate`, `rpc`,
-   * `history` and `asOf` calls whose promise nobody awaits.
-   */
-  onError?: (error: LumenizeClientError) => void
-}
-
-export interface LumenizeClient<M extends MutatorsRecord = Record<never, never>> {
-  /** State, reason, pending, oldest pending, last sync, source, persistence, last error. */
-  readonly status: StatusStore
-  /** Settles when the cache is open, cached shapes are shown and the socket starts connecting. */
-  readonly ready: Promise<void>
-  /** This client's id: its own for as long as it lives (one per tab), never shared. */
-  readonly clientId: string
-  /**
-   * A live collection of a shape. The same (name, params) gives the same collection; each call is an
-   * acquisition, given back with `collection.utils.release()`.
-   *
-   * @example
-   * const tasks = client.shape<{ title: string }>('entities', { type: 'Task' })
-   * tasks.insert({ type: 'Task', value: { title: 'Ship it' } })
-   */
-  shape<V extends object = JsonObject>(
-    name: string,
-    params?: Record<string, unknown>,
-    options?: ShapeOptions,
-  ): EntityCollection<V, ShapeUtils>
-  /**
-   * A local-only collection with the same rows and API as a shape, kept on this device.
-   *
-   * @example const drafts = client.local<{ text: string }>('drafts')
-   */
-  local<V extends object = JsonObject>(
-    name: string,
-    options?: LocalOptions<V>,
-  ): EntityCollection<V, LocalUtils>
-  /** Runs a mutator optimistically and pushes it; resolves when confirmed, rejects with the server's error. */
-  readonly mutate: Mutate<M>
-  /** The `mutationFn` of a manual `createTransaction` over Lumenize collections: one atomic mutation. */
-  push(transaction: Pick<Transaction, 'mutations'>): Promise<void>
-  /** Every snapshot of an entity, oldest first (from the server). */
-  history(id: string, range?: { from?: InstantLike; to?: InstantLike }): Promise<EntitySnapshot[]>
-  /** A built-in shape's rows as of an instant (from the server). */
-  asOf(shape: string, params: Record<string, unknown>, at: InstantLike): Promise<EntitySnapshot[]>
-  /** Any JSON-RPC method of the star. */
-  rpc(method: string, params?: Record<string, unknown> | unknown[]): Promise<unknown>
-  /** Closes the socket, finishes cache writes and closes the database. Pending mutations stay queued. */
-  close(): Promise<void>
-}
+export type * from './api'
 
 /** How often `lastSyncedAt` may change (status and cache): pokes can come many times a second. */
 const SYNCED_GRANULARITY_MS = 1_000

@@ -54,7 +54,7 @@ export class LumenizeClientError extends Error {
  *
  * @example
  * try { await client.mutate.upsert({ id, type: 'Task', value: {} }) }
- * catch (e) { if (e instanceof MutationRejectedError && e.kind === 'VALIDATION_FAILED') showIssues(e.details) }
+ * catch (e) { if (e instanceof MutationRejectedError && e.kind === ErrorKind.validation) showIssues(e.details) }
  */
 export class MutationRejectedError extends LumenizeClientError {
   /** The per-client id the mutation had (0: refused before it was queued). */

@@ -1,14 +1,18 @@
 // @lumenize/client-core: the client a developer uses (collections, optimistic writes, cache).
+
 export type {
+  ArgsSchema,
   EntitySnapshot,
   ErrorKind,
   Filter,
   JsonObject,
   JsonValue,
   MutatorTx,
+  PushedWriteOp,
   UpMessage,
   WriteOp,
 } from '@lumenize/protocol'
+export { mergePatch } from '@lumenize/protocol'
 export {
   CACHE_SCHEMA_VERSION,
   type ChunkRecord,
@@ -64,7 +68,6 @@ export {
   type EntityIssue,
   type EntityRow,
   type EntitySchema,
-  mergePatch,
   stripVirtual,
 } from './rows'
 export type { ClientStatus, StatusStore } from './status'

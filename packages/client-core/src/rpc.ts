@@ -1,10 +1,14 @@
 // Reads through the server: JSON-RPC 2.0 over HTTP (POST {url}/stars/{star}/rpc) for history and
 // as-of queries, which a replica cannot answer (it holds current state only).
 import {
+  builtInShapeSpec,
   type EntitySnapshot,
+  ErrorKind,
+  isBuiltInShape,
   JSONRPC_VERSION,
   JsonRpcResponseSchema,
-  ORG_NODE_TYPE,
+  ShapeParamsError,
+  type ShapeSpec,
   STAR_ROUTES,
   STARS_PATH_PREFIX,
 } from '@lumenize/protocol'
@@ -109,17 +113,27 @@ export async function asOf(
   params: Record<string, unknown>,
   at: InstantLike,
 ): Promise<EntitySnapshot[]> {
-  let query: Record<string, unknown>
-  if (shape === 'entities') {
-    query = pick(params, ['type', 'where', 'under'])
-  } else if (shape === 'orgTree') {
-    query = { type: ORG_NODE_TYPE, ...(typeof params.root === 'string' ? { under: params.root } : {}) }
-  } else {
+  if (!isBuiltInShape(shape)) {
     throw new LumenizeClientError(
       ClientErrorKind.unsupportedShape,
       `asOf reads the built-in shapes (entities, orgTree); "${shape}" is resolved by the server only. Use asOf('entities', { type, where, under }, at) with its spec`,
       { shape },
     )
+  }
+  // The same spec the server's shape has, as a `query` (which takes one type).
+  let spec: ShapeSpec
+  try {
+    spec = builtInShapeSpec(shape, params)
+  } catch (err) {
+    if (!(err instanceof ShapeParamsError)) throw err
+    throw new LumenizeClientError(ErrorKind.invalidParams, `Invalid params for ${shape}: ${err.message}`, {
+      shape,
+    })
+  }
+  const query: Record<string, unknown> = {
+    ...(spec.types?.[0] === undefined ? {} : { type: spec.types[0] }),
+    ...(spec.where === undefined ? {} : { where: spec.where }),
+    ...(spec.under === undefined ? {} : { under: spec.under }),
   }
   const rows: EntitySnapshot[] = []
   for (let offset = 0; ; offset += PAGE) {
@@ -130,10 +144,4 @@ export async function asOf(
     rows.push(...page.entities)
     if (!page.hasMore) return rows
   }
-}
-
-function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const k of keys) if (o[k] !== undefined) out[k] = o[k]
-  return out
 }

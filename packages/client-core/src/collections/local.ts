@@ -1,7 +1,7 @@
 // Local-only collections: the same rows, insert/update/delete and live queries as a synced shape,
 // kept on this device only (optionally persisted in the client's IndexedDB, one record per row, so
 // that tabs writing the same collection never overwrite each other's rows). No server involved.
-import { END_OF_TIME, type JsonObject } from '@lumenize/protocol'
+import { END_OF_TIME, type JsonObject, validateSync } from '@lumenize/protocol'
 import {
   BasicIndex,
   createCollection,
@@ -137,9 +137,9 @@ export function createLocalCollection<V extends object>(
     const seeded: EntityRow[] = []
     if (stored.length === 0) {
       for (const input of options.initialData ?? []) {
-        const r = schema['~standard'].validate(input)
-        if (!('value' in r) || !r.value) continue
-        const row = { ...r.value, version: 1 } as EntityRow
+        const r = validateSync(schema, input, `local collection ${name}`)
+        if (!r.ok) continue
+        const row: EntityRow = { ...(r.value as EntityRow), version: 1 }
         rows.set(row.id, row)
         sync.write({ type: 'insert', value: row })
         seeded.push(row)

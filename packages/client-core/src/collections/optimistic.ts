@@ -2,7 +2,17 @@
 // queued), collection edits and `client.push` (`push`: TanStack DB shows the effect, the edits
 // become one mutation) both end in the pending queue, settled by the server; `show` puts queued
 // mutations (after a reload, or adopted from a closed client) on top of shapes.
-import { ErrorKind, type JsonObject, type MutatorTx } from '@lumenize/protocol'
+import {
+  type ArgsSchema,
+  BUILT_IN_MUTATORS,
+  describeIssues,
+  ErrorKind,
+  isBuiltInMutator,
+  type JsonObject,
+  type MutatorTx,
+  type SyncValidation,
+  validateSync,
+} from '@lumenize/protocol'
 import { createTransaction, type PendingMutation, type Transaction } from '@tanstack/db'
 import { ClientErrorKind, LumenizeClientError, MutationRejectedError } from '../errors'
 import type { EntityRow } from '../rows'
@@ -10,20 +20,16 @@ import type { PendingEntry, PendingQueue } from '../sync/pending'
 import type { LocalUtils } from './local'
 import type { ShapeSubscription } from './shape'
 import type { EntityCollection } from './types'
-import { BUILT_IN_RUNNERS, collectionTx, toServerMutation } from './writes'
+import { collectionTx, toServerMutation } from './writes'
 
-/** A mutator as `createClient` takes it: what `defineMutator` returns, its args type kept. */
+/** A mutator as `createClient` takes it: what `defineMutator` returns, whatever its args type. */
 export interface AnyMutatorDef {
-  readonly args: { readonly '~standard': { readonly validate: (value: unknown) => unknown } }
+  readonly args: ArgsSchema<unknown>
   readonly run: (tx: MutatorTx, args: never) => void
 }
 
+/** The custom mutators `createClient` takes, by name. */
 export type MutatorsRecord = Readonly<Record<string, AnyMutatorDef>>
-
-interface Issues {
-  issues?: ReadonlyArray<{ message: string }>
-  value?: unknown
-}
 
 export interface OptimisticOptions {
   mutators: MutatorsRecord
@@ -38,7 +44,7 @@ export class OptimisticWrites {
 
   /** The names `client.mutate` offers: the built-in mutators and the custom ones. */
   names(): string[] {
-    return [...Object.keys(BUILT_IN_RUNNERS), ...Object.keys(this.o.mutators)]
+    return [...Object.keys(BUILT_IN_MUTATORS), ...Object.keys(this.o.mutators)]
   }
 
   /** Runs a mutator in an optimistic transaction over every live shape, queues it, waits for the server. */
@@ -102,30 +108,37 @@ export class OptimisticWrites {
     }
   }
 
-  /** The function that runs a mutator by name, with its args checked, or why it cannot run. */
+  /** The function that runs a mutator by name, its args checked by its schema, or why it cannot run. */
   private runnerFor(name: string, args: unknown): ((tx: MutatorTx) => void) | LumenizeClientError {
-    const builtIn = BUILT_IN_RUNNERS[name]
-    if (builtIn) return (tx) => builtIn(tx, args)
-    const def = Object.hasOwn(this.o.mutators, name) ? this.o.mutators[name] : undefined
+    const def: AnyMutatorDef | undefined = isBuiltInMutator(name)
+      ? BUILT_IN_MUTATORS[name]
+      : Object.hasOwn(this.o.mutators, name)
+        ? this.o.mutators[name]
+        : undefined
+    // Unknown here (a newer server may have it): nothing to show, the server decides.
     if (!def) return (): void => undefined
-    const r = def.args['~standard'].validate(args) as Issues | Promise<Issues>
-    if (r instanceof Promise) {
+    let checked: SyncValidation<unknown>
+    try {
+      checked = validateSync(def.args, args, `mutator ${name}`)
+    } catch (err) {
       return new LumenizeClientError(
         ClientErrorKind.asyncSchema,
         `The args schema of mutator ${name} is asynchronous: optimistic writes need a synchronous one`,
         { name },
+        err,
       )
     }
-    if (r.issues) {
-      const issues = r.issues.map((i) => i.message)
+    if (!checked.ok) {
       return new MutationRejectedError(
         ErrorKind.validation,
-        `Invalid args for ${name}: ${issues.join('; ')}`,
-        { name, issues },
+        `Invalid args for ${name}: ${describeIssues(checked.issues)}`,
+        { name, issues: checked.issues },
         0,
         name,
       )
     }
-    return (tx) => def.run(tx, r.value as never)
+    // The schema's output is what `run` was declared with.
+    const value = checked.value as never
+    return (tx) => def.run(tx, value)
   }
 }

@@ -1,12 +1,19 @@
 // A subscribed shape as a TanStack DB collection: hydrated from the cache, then fed by the server's
 // seed and pokes (begin/write/commit at pokeEnd, truncate on re-seed); edits become mutations.
 import {
-  compilePredicate,
+  builtInShapeSpec,
+  type CompiledShape,
+  checkShapeSpec,
+  compileShape,
   type EntitySnapshot,
-  type Filter,
+  isBuiltInShape,
   type JsonObject,
-  ORG_NODE_TYPE,
   type PokePart,
+  type Replica,
+  replicaSubtreeView,
+  rowInShape,
+  type SubtreeView,
+  shapeKey,
 } from '@lumenize/protocol'
 import {
   BasicIndex,
@@ -18,14 +25,7 @@ import {
 import { ShapeCache } from '../cache/shape-cache'
 import type { ClientStore } from '../cache/store'
 import { CacheWriteError, ClientErrorKind, LumenizeClientError } from '../errors'
-import {
-  type EntityInput,
-  type EntityRow,
-  type EntitySchema,
-  entitySchema,
-  isPlainObject,
-  stableJson,
-} from '../rows'
+import { type EntityInput, type EntityRow, type EntitySchema, entitySchema } from '../rows'
 import type { EntityCollection, ShapeUtils, WritableShape } from './types'
 
 /** The collection as the client builds it (its schema turns inputs into rows). */
@@ -38,7 +38,7 @@ export interface ShapeOptions {
    * collection. Built in for `entities` and `orgTree`; for custom shapes, without it only rows already
    * in the collection are updated optimistically, and new ones arrive with the server's poke.
    */
-  match?: (row: EntityRow) => boolean
+  match?: (row: EntityRow) => boolean | undefined
 }
 
 /** What a shape needs from its client. */
@@ -63,9 +63,8 @@ type SyncParams = Parameters<SyncConfig<EntityRow, string>['sync']>[0]
 
 let subCounter = 0
 
-/** The key of a (name, params) pair; equal params give equal keys. */
-export const shapeKeyOf = (name: string, params: Record<string, unknown>): string =>
-  `${name}:${stableJson(params)}`
+/** The key of a (name, params) pair; equal params give equal keys (the server keys shapes the same way). */
+export const shapeKeyOf = shapeKey
 
 export class ShapeSubscription implements WritableShape {
   readonly key: string
@@ -80,7 +79,7 @@ export class ShapeSubscription implements WritableShape {
   private markHydrated!: () => void
   private api: SyncParams | undefined
   private phase: 'hydrating' | 'hydrated' | 'ready' | 'stopped' = 'hydrating'
-  private readonly match: ((row: EntityRow) => boolean) | undefined
+  private readonly match: ((row: EntityRow) => boolean | undefined) | undefined
 
   constructor(
     private readonly host: ShapeHost,
@@ -262,52 +261,27 @@ export class ShapeSubscription implements WritableShape {
   }
 }
 
-/** Who belongs in the built-in shapes, as far as the client can tell. */
+/**
+ * Who belongs in a built-in shape, as far as this client can tell: the protocol's membership rule,
+ * with the OrgTree as this shape's replica knows it (undefined where it cannot tell). Params the
+ * server will refuse give no matcher.
+ */
 function builtInMatcher(
   name: string,
   params: Record<string, unknown>,
-  shape: { collection: MemberSource },
-): ((row: EntityRow) => boolean) | undefined {
-  if (name === 'entities') {
-    const type = typeof params.type === 'string' ? params.type : undefined
-    const where = isPlainObject(params.where) ? compilePredicate(params.where as Filter) : () => true
-    const under = typeof params.under === 'string' ? params.under : undefined
-    return (row) =>
-      (type === undefined || row.type === type) &&
-      where(row.value) &&
-      (under === undefined || row.id === under || refersToMember(row.value, under, shape.collection))
+  shape: { collection: Replica },
+): ((row: EntityRow) => boolean | undefined) | undefined {
+  if (!isBuiltInShape(name)) return undefined
+  let compiled: CompiledShape
+  try {
+    compiled = compileShape(checkShapeSpec(builtInShapeSpec(name, params)))
+  } catch {
+    return undefined
   }
-  if (name === 'orgTree') {
-    const root = typeof params.root === 'string' ? params.root : undefined
-    // A node is in the subtree when a node of the collection lists it among its children.
-    return (row) =>
-      row.type === ORG_NODE_TYPE &&
-      (root === undefined || row.id === root || isChildOfMember(row.id, shape.collection))
-  }
-  return undefined
-}
-
-/**
- * An attached entity names its OrgTree node(s) in some field; a subtree's collection holds the
- * subtree's nodes. A row referring to the root or to a node already in the collection is in.
- */
-function refersToMember(value: object, root: string, collection: MemberSource): boolean {
-  for (const v of Object.values(value)) {
-    const ids = Array.isArray(v) ? v : [v]
-    for (const id of ids) if (typeof id === 'string' && (id === root || collection.has(id))) return true
-  }
-  return false
-}
-
-interface MemberSource {
-  has(id: string): boolean
-  values(): IterableIterator<EntityRow>
-}
-
-function isChildOfMember(id: string, collection: MemberSource): boolean {
-  for (const node of collection.values()) {
-    const children = (node.value as Record<string, unknown>).children
-    if (isPlainObject(children) && Object.hasOwn(children, id)) return true
-  }
-  return false
+  const under = compiled.spec.under
+  // The collection is read when a row is tested (the matcher is made before the collection).
+  const replica: Replica = { get: (id) => shape.collection.get(id), values: () => shape.collection.values() }
+  const view = under === undefined ? undefined : replicaSubtreeView(under, replica)
+  const everywhere: SubtreeView = { isUnder: () => true, attachments: () => [] }
+  return (row) => rowInShape(compiled, row, view ?? everywhere)
 }

@@ -1,7 +1,9 @@
 // Rows, merge patches, and the mutations a collection edit becomes.
+
+import { diffMergePatch, mergePatch } from '@lumenize/protocol'
 import type { PendingMutation } from '@tanstack/db'
 import { describe, expect, it } from 'vitest'
-import { diffMergePatch, type EntityRow, entitySchema, mergePatch } from '../rows'
+import { type EntityRow, entitySchema } from '../rows'
 import { temporalOf } from '../temporal'
 import { toServerMutation } from './writes'
 

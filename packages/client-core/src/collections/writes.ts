@@ -1,15 +1,20 @@
 // Optimistic writes: the client's MutatorTx (mutators run against the live collections, inside a
-// TanStack DB transaction), the built-in mutators, and the mapping of collection edits to mutations.
+// TanStack DB transaction), and the mapping of collection edits to one mutation.
 import {
   compilePredicate,
+  diffMergePatch,
   END_OF_TIME,
   type Filter,
+  isJsonObject,
   type JsonObject,
+  type MutationCall,
   type MutatorTx,
-  type WriteOp,
+  mergePatch,
+  mutationOfOps,
+  type PushedWriteOp,
 } from '@lumenize/protocol'
 import type { PendingMutation } from '@tanstack/db'
-import { diffMergePatch, type EntityRow, isPlainObject, mergePatch, stripVirtual } from '../rows'
+import { type EntityRow, stripVirtual } from '../rows'
 import type { WritableShape } from './types'
 
 /**
@@ -88,7 +93,7 @@ export function collectionTx(
       const prev = read(key)
       // Not held locally: only the server knows the entity; its effect arrives with the poke.
       if (!prev) return
-      write(optimistic(prev, key, prev.type, mergePatch(prev.value, value) as JsonObject))
+      write(optimistic(prev, key, prev.type, mergePatch(prev.value, value)))
     },
     delete({ id }) {
       const key = id.toLowerCase()
@@ -98,25 +103,6 @@ export function collectionTx(
   }
 }
 
-const applyOp = (tx: MutatorTx, op: WriteOp): void => {
-  const ifMatch = op.ifMatch === undefined ? {} : { ifMatch: op.ifMatch }
-  if (op.op === 'upsert')
-    tx.upsert({ id: op.id ?? crypto.randomUUID(), type: op.type, value: op.value, ...ifMatch })
-  else if (op.op === 'patch') tx.patch({ id: op.id, value: op.value, ...ifMatch })
-  else tx.delete({ id: op.id, ...ifMatch })
-}
-
-/** The built-in mutators, run on the client (the server runs its own, with all the checks). */
-export const BUILT_IN_RUNNERS: Readonly<Record<string, (tx: MutatorTx, args: unknown) => void>> = {
-  upsert: (tx, a) => applyOp(tx, { op: 'upsert', ...(a as Omit<Extract<WriteOp, { op: 'upsert' }>, 'op'>) }),
-  patch: (tx, a) => applyOp(tx, { op: 'patch', ...(a as Omit<Extract<WriteOp, { op: 'patch' }>, 'op'>) }),
-  delete: (tx, a) => applyOp(tx, { op: 'delete', ...(a as Omit<Extract<WriteOp, { op: 'delete' }>, 'op'>) }),
-  transaction: (tx, a) => {
-    const ops = isPlainObject(a) && Array.isArray(a.ops) ? (a.ops as WriteOp[]) : []
-    for (const op of ops) applyOp(tx, op)
-  },
-}
-
 /** Per-edit options, passed as TanStack DB metadata: `collection.update(id, { metadata: { ifMatch: true } }, fn)`. */
 export interface EditMetadata {
   /** Send the row's version as `ifMatch`: the server refuses the write (CONFLICT) if it changed meanwhile. */
@@ -124,17 +110,18 @@ export interface EditMetadata {
 }
 
 /**
- * The server mutation for a collection transaction's edits: one built-in mutator for one edit, a
- * `transaction` (atomic) for several, undefined for none. Inserts create (`ifMatch: 0`); updates send
- * a JSON Merge Patch of `value` (a `type` change is an upsert); deletes delete.
+ * The server mutation for a collection transaction's edits (one built-in mutator for one edit, an
+ * atomic `transaction` for several, undefined for none: the protocol's `mutationOfOps`). Inserts
+ * create (`ifMatch: 0`); updates send a JSON Merge Patch of `value` (a `type` change is an upsert);
+ * deletes delete.
  */
 export function toServerMutation(
   mutations: ReadonlyArray<PendingMutation<EntityRow>>,
-): { name: string; args: Record<string, unknown> } | undefined {
-  const ops: WriteOp[] = []
+): MutationCall | undefined {
+  const ops: PushedWriteOp[] = []
   for (const m of mutations) {
     const id = String(m.key)
-    const meta = (isPlainObject(m.metadata) ? m.metadata : {}) as EditMetadata
+    const meta = (isJsonObject(m.metadata) ? m.metadata : {}) as EditMetadata
     const original = m.original as Partial<EntityRow>
     const ifMatch = meta.ifMatch && typeof original.version === 'number' ? { ifMatch: original.version } : {}
     if (m.type === 'insert') {
@@ -148,8 +135,5 @@ export function toServerMutation(
       if (patch) ops.push({ op: 'patch', id, value: patch, ...ifMatch })
     }
   }
-  if (ops.length === 0) return undefined
-  if (ops.length > 1) return { name: 'transaction', args: { ops } }
-  const { op, ...args } = ops[0] as WriteOp
-  return { name: op, args }
+  return mutationOfOps(ops)
 }
