@@ -9,7 +9,6 @@ import { root } from './lib.mjs'
 const MAX_LINES = 400
 const SOURCE = /\.(ts|tsx|mts|svelte)$/
 
-
 function sources(dir) {
   const out = []
   for (const name of readdirSync(dir)) {
