@@ -7,6 +7,8 @@ import type { AnyMutatorDef, MutatorsRecord } from './collections/optimistic'
 import type { ShapeOptions } from './collections/shape'
 import type { EntityCollection, ShapeUtils } from './collections/types'
 import type { LumenizeClientError } from './errors'
+import type { TransportMode } from './hub/mode'
+import type { SharedWorkerSpawner } from './hub/tab-client'
 import type { HeartbeatOptions } from './lifecycle/connection'
 import type { NetworkSignals } from './lifecycle/network'
 import type { StatusStore } from './status'
@@ -47,8 +49,29 @@ export interface ClientOptions<M extends MutatorsRecord = Record<never, never>> 
   clientGroupId?: string
   /** Custom mutators shared with the server (`defineMutator`), run optimistically here. */
   mutators?: M
-  /** Replaces the default partysocket transport (e.g. a SharedWorker port). */
-  transport?: Transport
+  /**
+   * How tabs share a socket and a cache (default `'auto'`): `'sharedworker'` (one SharedWorker holds
+   * them for every tab; needs `sharedWorker`), `'leader'` (the tabs elect one that holds them),
+   * `'socket'` (this client's own), or a Transport of your own. `'auto'` picks a SharedWorker on
+   * Chromium-based browsers (desktop, and Android from Chrome 148) when `sharedWorker` is given, the
+   * leader election on Safari and elsewhere in a browser, and a socket of its own in Node or with
+   * `persistence: 'memory'`.
+   */
+  transport?: TransportMode | Transport
+  /**
+   * Starts the SharedWorker that hosts the hub: `sharedWorker` from `@lumenize/sharedworker`
+   * (Vite and other bundlers load its script with no configuration).
+   */
+  sharedWorker?: SharedWorkerSpawner
+  /**
+   * This app's build (e.g. a git sha): a hub serves tabs of its own build only. When a tab of a newer
+   * build starts its hub, the older hub pushes what it holds and its tabs reload, once.
+   */
+  buildId?: string
+  /** Called instead of reloading when a newer build took over the hub (show a banner, say). */
+  onNewBuild?: (buildId: string) => void
+  /** How long a hub keeps a shape no tab uses any more (default 30 s): a reload finds it warm. */
+  releaseAfterMs?: number
   /** A WebSocket class for runtimes without one (Node 20: `ws`). */
   WebSocket?: WebSocketLike
   reconnect?: ReconnectOptions

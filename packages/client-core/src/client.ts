@@ -1,6 +1,6 @@
 // createClient: the composition root. It wires the store, the pending queue, mutation recovery, the
 // connection lifecycle, the sync session and the collections together, and exposes the public API.
-import type { JsonObject } from '@lumenize/protocol'
+import type { JsonObject, PortControl, PortUpstream } from '@lumenize/protocol'
 import type { PendingMutation } from '@tanstack/db'
 import type { ClientOptions, LumenizeClient, Mutate } from './api'
 import { cacheName } from './cache/db'
@@ -9,16 +9,13 @@ import { createLocalCollection, type LocalOptions, type LocalUtils } from './col
 import { type MutatorsRecord, OptimisticWrites } from './collections/optimistic'
 import { type ShapeHost, type ShapeOptions, ShapeSubscription, shapeKeyOf } from './collections/shape'
 import type { EntityCollection, ShapeUtils } from './collections/types'
-import {
-  CacheUnavailableError,
-  CacheWriteError,
-  ClientClosedError,
-  LumenizeClientError,
-  TokenError,
-} from './errors'
+import { CacheUnavailableError, CacheWriteError, ClientClosedError, LumenizeClientError } from './errors'
+import { type ResolvedMode, resolveMode } from './hub/mode'
+import { combinedState, reloadOnce, tabSide } from './hub/tab-client'
+import { AuthRetry } from './lifecycle/auth-retry'
 import { Connection } from './lifecycle/connection'
 import { isLive, isOffline, PUBLIC_STATE } from './lifecycle/machine'
-import { runtimeNetwork } from './lifecycle/network'
+import { type NetworkSignals, runtimeNetwork } from './lifecycle/network'
 import { type AcquireLock, defaultLocks, type HeldLock } from './locks'
 import type { EntityRow } from './rows'
 import { asOf, history, reportUnhandled, rpcCaller } from './rpc'
@@ -27,12 +24,19 @@ import { PendingQueue } from './sync/pending'
 import { Recovery } from './sync/recovery'
 import { SyncSession } from './sync/session'
 import { toInstant } from './temporal'
+import { Throttle } from './throttle'
 import { DEFAULT_RECONNECT, partySocketTransport } from './transport'
 
 export type * from './api'
 
 /** How often `lastSyncedAt` may change (status and cache): pokes can come many times a second. */
 const SYNCED_GRANULARITY_MS = 1_000
+
+/** The build a client says it is (hubs serve tabs of their own build); apps pass their own. */
+export const DEFAULT_BUILD_ID = 'lumenize-client-core-0'
+
+/** A tab behind a hub is never offline towards the hub: the hub watches the network. */
+const ALWAYS_ONLINE: NetworkSignals = { online: () => true, subscribe: () => () => undefined }
 
 /**
  * Creates a client for one star.
@@ -49,10 +53,22 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
   const dbName = cacheName(options.star, options.clientGroupId ?? 'default')
   const locks: AcquireLock = defaultLocks()
   const status = new StatusController(options.persistence)
+  // One socket per tab, or a hub (SharedWorker or leader tab) holding the socket and the cache.
+  const asked = options.transport ?? 'auto'
+  const mode: ResolvedMode =
+    typeof asked === 'object'
+      ? 'socket'
+      : resolveMode(asked, {
+          persistence: options.persistence,
+          hasSpawner: options.sharedWorker !== undefined,
+        })
+  const viaHub = mode !== 'socket'
+  let upstream: PortUpstream | undefined
   const shapes = new Map<string, ShapeSubscription>()
   const locals = new Map<string, EntityCollection<JsonObject, LocalUtils>>()
   let store: ClientStore | undefined
-  let groupId = options.clientGroupId ?? ''
+  // Through a hub, the group is the hub's (it connects to the server); the tab names it only to the hub.
+  let groupId = options.clientGroupId ?? 'default'
   let closed = false
   let writerLock: HeldLock | null = null
   const abortOnClose: Array<() => void> = []
@@ -75,10 +91,10 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
     onCount: (n, oldest) => {
       status.set({ pending: n, oldestPendingAt: oldest === null ? null : toInstant(oldest) })
       // Siblings wait on this client's lock from its first queued mutation on (see Recovery).
-      if (n > 0) recovery.queueing()
+      if (n > 0) recovery?.queueing()
     },
     onError: report,
-    onDrained: (cid) => recovery.drained(cid),
+    onDrained: (cid) => recovery?.drained(cid),
   })
 
   const writes = new OptimisticWrites({
@@ -89,36 +105,33 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
     clientId,
   })
 
-  const recovery = new Recovery({
-    locks,
-    lockName: (cid) => `${dbName}:client:${cid}`,
-    channel: `${dbName}:recovery`,
-    clientId,
-    store: () => store,
-    adopt(cid, records) {
-      const entries = pending.adopt(cid, records)
-      writes.show(
-        entries,
-        [...shapes.values()].filter((s) => s.isHydrated),
-      )
-    },
-  })
+  /** Without a hub, clients of a cache recover each other's queues; with one, the hub holds them all. */
+  const recovery = viaHub
+    ? undefined
+    : new Recovery({
+        locks,
+        lockName: (cid) => `${dbName}:client:${cid}`,
+        channel: `${dbName}:recovery`,
+        clientId,
+        store: () => store,
+        adopt(cid, records) {
+          const entries = pending.adopt(cid, records)
+          writes.show(
+            entries,
+            [...shapes.values()].filter((s) => s.isHydrated),
+          )
+        },
+      })
 
   // lastSyncedAt: at most once a second to the status, and to the cache by its writer only (its rows
-  // are the ones stored, so the stored time matches them).
-  let syncedShownAt = 0
-  let syncedTimer: ReturnType<typeof setTimeout> | undefined
+  // are the ones stored, so the stored time matches them). With a hub, it is the hub's (its status).
+  const syncedClock = new Throttle(SYNCED_GRANULARITY_MS, () => {
+    const now = Date.now()
+    status.set({ lastSyncedAt: toInstant(now) })
+    if (writerLock && store) void store.setMeta('lastSyncedAt', now)
+  })
   const noteSynced = (): void => {
-    if (syncedTimer !== undefined) return
-    const wait = syncedShownAt + SYNCED_GRANULARITY_MS - Date.now()
-    const show = (): void => {
-      syncedTimer = undefined
-      syncedShownAt = Date.now()
-      status.set({ lastSyncedAt: toInstant(syncedShownAt) })
-      if (writerLock && store) void store.setMeta('lastSyncedAt', syncedShownAt)
-    }
-    if (wait <= 0) show()
-    else syncedTimer = setTimeout(show, wait)
+    if (!viaHub) syncedClock.poke()
   }
 
   const session: SyncSession = new SyncSession({
@@ -132,49 +145,97 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
     reportError: report,
   })
 
-  // needsAuth: a token callback is asked again, with the reconnect backoff, until it yields a token.
-  const backoff = { ...DEFAULT_RECONNECT, ...options.reconnect }
-  let authDelay = backoff.minReconnectionDelay
-  let authTimer: ReturnType<typeof setTimeout> | undefined
-  const retryAuth = (): void => {
-    const token = options.token
-    if (typeof token !== 'function' || authTimer !== undefined || closed) return
-    authTimer = setTimeout(async () => {
-      authTimer = undefined
-      try {
-        await token()
-        connection.dispatch('authRetry')
-      } catch (err) {
-        report(new TokenError(err))
-        retryAuth()
-      }
-    }, authDelay)
-    authDelay = Math.min(authDelay * 2, backoff.maxReconnectionDelay)
+  const authRetry = new AuthRetry({
+    token: options.token,
+    backoff: { ...DEFAULT_RECONNECT, ...options.reconnect },
+    retry: () => connection.dispatch('authRetry'),
+    report,
+  })
+
+  /** What the tab shows: its own connection, or (through a hub) the hub's socket once the hub is reached. */
+  const showState = (): void => {
+    const local = PUBLIC_STATE[connection.state]
+    const shown = viaHub ? combinedState(local, upstream) : local
+    status.set(shown)
+    if (shown.state === 'synced') status.set({ source: 'server' })
   }
+
+  const onControl = (m: PortControl): void => {
+    switch (m.type) {
+      case 'upstream':
+        upstream = m
+        status.set({
+          persistence: m.persistence,
+          lastSyncedAt: m.lastSyncedAt === null ? null : toInstant(m.lastSyncedAt),
+        })
+        showState()
+        return
+      case 'observe':
+        // A sibling's queued mutations: shown here too, settled with everyone's.
+        writes.show(
+          pending.observe(m.clientId, m.mutations),
+          [...shapes.values()].filter((s) => s.isHydrated),
+        )
+        return
+      case 'tokenRequest':
+      case 'reload':
+      case 'welcome':
+        // Answered by the tab side itself (tabSide).
+        return
+      default:
+        m satisfies never
+    }
+  }
+  const side = viaHub
+    ? tabSide({
+        mode,
+        clientId,
+        buildId: options.buildId ?? DEFAULT_BUILD_ID,
+        config: {
+          url: options.url,
+          star: options.star,
+          persistence: options.persistence,
+          ...(options.clientGroupId === undefined ? {} : { clientGroupId: options.clientGroupId }),
+        },
+        locks,
+        spawn: options.sharedWorker,
+        token: options.token,
+        onNewBuild: options.onNewBuild ?? reloadOnce,
+        hub: {
+          ...(options.releaseAfterMs === undefined ? {} : { releaseAfterMs: options.releaseAfterMs }),
+          ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+          ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+          ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
+        },
+        onControl,
+      })
+    : undefined
 
   const connection: Connection = new Connection({
     transport:
-      options.transport ??
-      partySocketTransport({
-        url: options.url,
-        star: options.star,
-        ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
-        ...(options.reconnect ? { reconnect: options.reconnect } : {}),
-      }),
-    network: options.network ?? runtimeNetwork(),
+      side?.transport ??
+      (typeof asked === 'object'
+        ? asked
+        : partySocketTransport({
+            url: options.url,
+            star: options.star,
+            ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+            ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+          })),
+    // Through a hub, the network is the hub's to watch: the port to it works offline too.
+    network: viaHub ? ALWAYS_ONLINE : (options.network ?? runtimeNetwork()),
     ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
     onOpen: (gen) => void session.opened(gen),
     onDrop: () => session.dropped(),
     onMessage: (m) => session.onMessage(m),
     onTransition(next, prev) {
-      status.set(PUBLIC_STATE[next])
+      showState()
       if (next === 'synced') {
-        status.set({ source: 'server' })
-        authDelay = backoff.minReconnectionDelay
+        authRetry.reset()
         noteSynced()
       }
-      if (next === 'syncing' && !isLive(prev)) void recovery.scan()
-      if (next === 'needsAuth') retryAuth()
+      if (next === 'syncing' && !isLive(prev)) void recovery?.scan()
+      if (next === 'needsAuth') authRetry.schedule()
       if (isOffline(next)) for (const s of shapes.values()) s.showEmptyOffline()
     },
   })
@@ -223,21 +284,25 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
       await Promise.all([...shapes.values()].map((shape) => shape.takeOverCache(s)))
     })
   }
+
   const ready = (async () => {
-    const claimed = recovery.claim()
+    const claimed = viaHub ? side?.start() : recovery?.claim()
+    // Through a hub, the hub writes the cache's shapes; this tab reads them, and stores its own queue
+    // (the hub collects it from there if the tab dies before handing it over).
     const s = await openStore(options.persistence, options.star, options.clientGroupId ?? 'default', report)
     if (closed) return s.close()
     store = s
-    status.set({ persistence: s.kind })
-    if (!options.clientGroupId) groupId = await s.getOrCreateMeta('clientGroupId', () => crypto.randomUUID())
-    const syncedAt = await s.getMeta<number>('lastSyncedAt')
+    if (!viaHub) status.set({ persistence: s.kind })
+    if (!options.clientGroupId && !viaHub)
+      groupId = await s.getOrCreateMeta('clientGroupId', () => crypto.randomUUID())
+    const syncedAt = viaHub ? undefined : await s.getMeta<number>('lastSyncedAt')
     if (typeof syncedAt === 'number') status.set({ lastSyncedAt: toInstant(syncedAt) })
     await claimed
     pending.start(s)
     resolveStore(s)
-    electWriter()
+    if (!viaHub) electWriter()
     // Queues of clients that closed with mutations pending are taken over (shown, then pushed).
-    await recovery.scan()
+    await recovery?.scan()
     // Cache first: the shapes asked for so far are shown from the cache before the socket opens.
     await Promise.all([...shapes.values()].map((shape) => shape.whenHydrated))
     if (!closed) connection.start()
@@ -302,8 +367,8 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
     async close() {
       if (closed) return
       closed = true
-      if (authTimer !== undefined) clearTimeout(authTimer)
-      if (syncedTimer !== undefined) clearTimeout(syncedTimer)
+      authRetry.stop()
+      syncedClock.stop()
       for (const abort of abortOnClose) abort()
       connection.dispatch('close')
       await ready.catch(() => undefined)
@@ -314,7 +379,8 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
       for (const s of shapes.values()) s.stop()
       // The queue is on disk: from now on another client of the group may take it over.
       writerLock?.release()
-      recovery.close(pending.size > 0)
+      recovery?.close(pending.size > 0)
+      await side?.close()
       store?.close()
     },
   }

@@ -20,6 +20,10 @@ export const ClientErrorKind = {
   unsupportedShape: 'UNSUPPORTED_SHAPE',
   /** A custom mutator's args schema is asynchronous; optimistic writes need a synchronous one. */
   asyncSchema: 'ASYNC_SCHEMA',
+  /** The transport asked for cannot run here (no SharedWorker, no Web Locks...). */
+  unsupportedTransport: 'UNSUPPORTED_TRANSPORT',
+  /** A cache upgrade waits for an older tab to close its database (retryable: close the other tabs). */
+  cacheBlocked: 'CACHE_BLOCKED',
 } as const
 
 export type ClientErrorKind = (typeof ClientErrorKind)[keyof typeof ClientErrorKind]
@@ -97,6 +101,20 @@ export class CacheUnavailableError extends LumenizeClientError {
       cause,
     )
     this.name = 'CacheUnavailableError'
+  }
+}
+
+/**
+ * Opening the cache waits: a tab of an older build holds the database open at its older version.
+ * Retryable: the open goes on by itself once that tab closes (or reloads).
+ */
+export class CacheBlockedError extends LumenizeClientError {
+  constructor() {
+    super(
+      ClientErrorKind.cacheBlocked,
+      'The cache is being upgraded and an older tab of this app still has it open: close or reload the other tabs',
+    )
+    this.name = 'CacheBlockedError'
   }
 }
 

@@ -29,6 +29,7 @@ export {
   type BuiltInMutate,
   type ClientOptions,
   createClient,
+  DEFAULT_BUILD_ID,
   type LumenizeClient,
   type Mutate,
   type MutatorArgs,
@@ -39,6 +40,7 @@ export type { ShapeOptions } from './collections/shape'
 export type { EntityCollection, ShapeUtils } from './collections/types'
 export type { EditMetadata } from './collections/writes'
 export {
+  CacheBlockedError,
   CacheUnavailableError,
   CacheWriteError,
   ClientClosedError,
@@ -51,6 +53,8 @@ export {
   ServerError,
   TokenError,
 } from './errors'
+export type { TransportMode } from './hub/mode'
+export type { SharedWorkerLike, SharedWorkerSpawner } from './hub/tab-client'
 export { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './lifecycle/connection'
 export {
   type ConnectionState,

@@ -2,7 +2,7 @@
 // Several live clients (tabs) share it; each writes only its own pending records and local rows.
 import type { EntitySnapshot } from '@lumenize/protocol'
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames } from 'idb'
-import { CacheUnavailableError } from '../errors'
+import { CacheBlockedError, CacheUnavailableError } from '../errors'
 
 /**
  * The version of the client's IndexedDB schema; bump it with a step in `upgrade`.
@@ -70,11 +70,16 @@ type UpgradeTx = IDBPTransaction<LumenizeCacheSchema, StoreNames<LumenizeCacheSc
 
 /**
  * Opens (creating or upgrading) the cache database of one star. `name` tells caches of one star apart
- * (the client passes its `clientGroupId`, or "default").
+ * (the client passes its `clientGroupId`, or "default"). An upgrade that an older tab blocks is
+ * reported to `onBlocked` (and goes on when that tab closes its database).
  *
  * @example const db = await openCache('acme.prod.main', 'default')
  */
-export async function openCache(star: string, name: string): Promise<LumenizeCache> {
+export async function openCache(
+  star: string,
+  name: string,
+  onBlocked?: (error: CacheBlockedError) => void,
+): Promise<LumenizeCache> {
   if (typeof indexedDB === 'undefined') throw new CacheUnavailableError()
   try {
     return await openDB<LumenizeCacheSchema>(cacheName(star, name), CACHE_SCHEMA_VERSION, {
@@ -93,6 +98,10 @@ export async function openCache(star: string, name: string): Promise<LumenizeCac
       blocking(_current, _blocked, event) {
         // A newer version wants to open in another tab: step aside so it can upgrade.
         ;(event.target as IDBDatabase).close()
+      },
+      blocked() {
+        // An older tab has not stepped aside (yet): say so instead of hanging in silence.
+        onBlocked?.(new CacheBlockedError())
       },
     })
   } catch (err) {

@@ -289,7 +289,7 @@ export async function openStore(
 ): Promise<ClientStore> {
   if (persistence === 'memory') return new MemoryStore()
   try {
-    return new IdbStore(await openCache(star, name), onError)
+    return new IdbStore(await openCache(star, name, onError), onError)
   } catch (err) {
     onError(err instanceof CacheUnavailableError ? err : new CacheUnavailableError(err))
     return new MemoryStore()

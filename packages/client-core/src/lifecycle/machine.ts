@@ -1,18 +1,14 @@
 // The connection lifecycle as a pure state machine: every state answers every event, and the
 // compiler forces the table complete. SPEC.md prints this table; a test keeps the two identical.
+// (The public states and reasons are the protocol's: a hub reports its own to its tabs.)
+
+import type { CONNECTION_STATES, OFFLINE_REASONS } from '@lumenize/protocol'
 
 /** Why the client is offline. */
-export type OfflineReason = 'browserOffline' | 'serverUnreachable' | 'connectionSilent'
+export type OfflineReason = (typeof OFFLINE_REASONS)[number]
 
 /** The connection state an app shows (`client.status.getSnapshot().state`). */
-export type ConnectionState =
-  | 'connecting'
-  | 'syncing'
-  | 'synced'
-  | 'offline'
-  | 'needsAuth'
-  | 'versionMismatch'
-  | 'closed'
+export type ConnectionState = (typeof CONNECTION_STATES)[number]
 
 /** The machine's states: the public states, with `offline` split by its reason. */
 export const MACHINE_STATES = [

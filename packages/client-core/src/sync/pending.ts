@@ -6,6 +6,9 @@ import { ErrorKind, MAX_CLIENT_FRAME_BYTES, type Mutation } from '@lumenize/prot
 import type { PendingRecord } from '../cache/db'
 import type { ClientStore } from '../cache/store'
 import { CacheWriteError, ClientClosedError, LumenizeClientError, MutationRejectedError } from '../errors'
+import { deferred, type PendingEntry } from './pending-entry'
+
+export type { PendingEntry } from './pending-entry'
 
 /** Mutations per push frame (the server takes 1–1000) and the JSON budget of one frame, in bytes. */
 export const MAX_PUSH_MUTATIONS = 1000
@@ -13,56 +16,6 @@ export const PUSH_FRAME_BUDGET = MAX_CLIENT_FRAME_BYTES - 16 * 1024
 
 const utf8 = new TextEncoder()
 const bytesOf = (value: unknown): number => utf8.encode(JSON.stringify(value)).length
-
-interface Deferred {
-  promise: Promise<void>
-  resolve: () => void
-  reject: (e: Error) => void
-  settled: boolean
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void
-  let reject!: (e: Error) => void
-  const d: Deferred = {
-    promise: new Promise<void>((res, rej) => {
-      resolve = res
-      reject = rej
-    }),
-    resolve: () => {
-      if (d.settled) return
-      d.settled = true
-      resolve()
-    },
-    reject: (e) => {
-      if (d.settled) return
-      d.settled = true
-      reject(e)
-    },
-    settled: false,
-  }
-  // Callers that care attach their own handlers; nobody else should see an unhandled rejection.
-  d.promise.catch(() => undefined)
-  return d
-}
-
-/** One queued mutation. */
-export interface PendingEntry {
-  readonly clientId: string
-  readonly id: number
-  readonly name: string
-  readonly args: unknown
-  readonly createdAt: number
-  /** Order among this client's own mutations of this session (0 for adopted ones). */
-  readonly seq: number
-  /** Made by this client now (a caller may await it); false for a closed client's, adopted here. */
-  readonly own: boolean
-  persisted: boolean
-  /** The connection generation it was last sent on (-1: not sent since the last (re)connect). */
-  sentGen: number
-  readonly done: Deferred
-  readonly size: number
-}
 
 export interface PendingQueueOptions {
   /** This client's id: its own mutations are pushed under it. */
@@ -89,6 +42,10 @@ export class PendingQueue {
   /** Acknowledged while the shapes were resuming: resolved once they hold the effect. */
   private acked: PendingEntry[] = []
   private closed = false
+  /** The highest id seen per client (queued, received or confirmed): a mutation sent twice is queued once. */
+  private readonly seen = new Map<string, number>()
+  /** The highest id per client the server is known to have applied. */
+  private readonly applied = new Map<string, number>()
 
   constructor(private readonly options: PendingQueueOptions) {
     this.queues.set(options.clientId, [])
@@ -97,7 +54,7 @@ export class PendingQueue {
   /** The store is open: mutations made before it are persisted now, in order. */
   start(store: ClientStore): void {
     this.store = store
-    for (const e of this.own()) this.persist(e)
+    for (const e of this.own()) void this.persist(e)
   }
 
   /** Pending mutations, this client's and adopted ones. */
@@ -115,6 +72,11 @@ export class PendingQueue {
   /** Every queued mutation, adopted ones first (they are older), each client's in id order. */
   entries(): PendingEntry[] {
     return this.clientsInOrder().flatMap((cid) => this.queues.get(cid) ?? [])
+  }
+
+  /** The highest id of `clientId` the server is known to have applied (0: none known). */
+  appliedThrough(clientId: string): number {
+    return this.applied.get(clientId) ?? 0
   }
 
   /** The clients whose queues this one holds (its own and the adopted). */
@@ -143,7 +105,7 @@ export class PendingQueue {
     const e = this.entry({ clientId: cid, id: ++this.lastId, name, args, createdAt: Date.now() }, true)
     this.own().push(e)
     this.count()
-    if (this.store) this.persist(e)
+    if (this.store) void this.persist(e)
     return { entry: e, done: e.done.promise }
   }
 
@@ -165,6 +127,60 @@ export class PendingQueue {
     if (entries.length === 0) this.drained(clientId)
     else this.flush()
     return entries
+  }
+
+  /**
+   * Mutations another client hands over to be pushed (a tab to its hub): each one not seen before is
+   * stored, then queued and sent. Resolves with the new ones once they are stored, so that nobody
+   * hears of a mutation before it is in the store.
+   */
+  async receive(
+    clientId: string,
+    mutations: ReadonlyArray<{ id: number; name: string; args: unknown; createdAt?: number }>,
+  ): Promise<PendingEntry[]> {
+    if (this.closed || clientId === this.options.clientId) return []
+    const fresh = mutations
+      .filter((m) => m.id > (this.seen.get(clientId) ?? 0))
+      .sort((a, b) => a.id - b.id)
+      .map((m) =>
+        this.entry(
+          { clientId, id: m.id, name: m.name, args: m.args, createdAt: m.createdAt ?? Date.now() },
+          false,
+        ),
+      )
+    if (fresh.length === 0) return []
+    const q = this.queues.get(clientId) ?? []
+    this.queues.set(clientId, q)
+    q.push(...fresh)
+    this.count()
+    const stored = fresh.map((e) => this.persist(e))
+    await Promise.all(stored)
+    return fresh
+  }
+
+  /**
+   * A sibling's queued mutations, shown here and settled by the same confirmations, but pushed by
+   * someone else (the hub): never sent from this queue.
+   */
+  observe(
+    clientId: string,
+    mutations: ReadonlyArray<{ id: number; name: string; args: unknown; createdAt: number }>,
+  ): PendingEntry[] {
+    if (this.closed || clientId === this.options.clientId) return []
+    const fresh = mutations
+      .filter((m) => m.id > (this.seen.get(clientId) ?? 0))
+      .sort((a, b) => a.id - b.id)
+      .map((m) => {
+        const e = this.entry({ clientId, ...m }, false, false)
+        e.persisted = true
+        return e
+      })
+    if (fresh.length === 0) return []
+    const q = this.queues.get(clientId) ?? []
+    this.queues.set(clientId, q)
+    q.push(...fresh)
+    this.count()
+    return fresh
   }
 
   /** Connected (generation `gen`); the server has applied this client's mutations up to `watermark`. */
@@ -202,6 +218,8 @@ export class PendingQueue {
    */
   confirm(changes: Readonly<Record<string, number>>, defer = false): void {
     for (const [cid, lmid] of Object.entries(changes)) {
+      if (lmid > (this.applied.get(cid) ?? 0)) this.applied.set(cid, lmid)
+      if (lmid > (this.seen.get(cid) ?? 0)) this.seen.set(cid, lmid)
       if (!this.queues.has(cid)) continue
       const confirmed = this.take(cid, lmid)
       if (defer) this.acked.push(...confirmed)
@@ -263,6 +281,7 @@ export class PendingQueue {
       return ok
     }
     for (const e of this.queues.get(cid) ?? []) {
+      if (!e.sendable) continue
       // Ids go out in order: nothing after a mutation that is not stored yet.
       if (!e.persisted) break
       if (e.sentGen === this.gen) continue
@@ -287,7 +306,7 @@ export class PendingQueue {
     return this.queues.get(this.options.clientId) ?? []
   }
 
-  private persist(e: PendingEntry): void {
+  private persist(e: PendingEntry): Promise<void> {
     const store = this.store
     const record: PendingRecord = {
       clientId: e.clientId,
@@ -304,6 +323,7 @@ export class PendingQueue {
         e.persisted = true
         this.flush()
       })
+    return this.chain
   }
 
   /** Removes the entries of `clientId` with id ≤ upTo from the queue and the store. */
@@ -313,6 +333,8 @@ export class PendingQueue {
     let n = 0
     while (n < q.length && (q[n]?.id ?? Infinity) <= upTo) n++
     if (clientId === this.options.clientId && upTo > this.lastId) this.lastId = upTo
+    if (upTo > (this.seen.get(clientId) ?? 0)) this.seen.set(clientId, upTo)
+    if (upTo > (this.applied.get(clientId) ?? 0)) this.applied.set(clientId, upTo)
     if (n === 0) return []
     const taken = q.splice(0, n)
     this.persistDelete(
@@ -347,7 +369,8 @@ export class PendingQueue {
     this.options.onError(err instanceof LumenizeClientError ? err : new CacheWriteError(err))
   }
 
-  private entry(r: PendingRecord, own: boolean): PendingEntry {
+  private entry(r: PendingRecord, own: boolean, sendable = true): PendingEntry {
+    if (r.id > (this.seen.get(r.clientId) ?? 0)) this.seen.set(r.clientId, r.id)
     return {
       clientId: r.clientId,
       id: r.id,
@@ -356,6 +379,7 @@ export class PendingQueue {
       createdAt: r.createdAt,
       seq: own ? ++this.seqCounter : 0,
       own,
+      sendable,
       persisted: false,
       sentGen: -1,
       done: deferred(),

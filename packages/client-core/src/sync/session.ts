@@ -1,7 +1,13 @@
 // The sync protocol over a Connection: connect, (re)subscribe every live shape with its cookie,
 // apply pokes at pokeEnd, settle mutations by lastMutationIdChanges, resend after watermarks, and
 // tell the lifecycle machine when the client is connected and caught up.
-import { ErrorKind, type PokePart, PROTOCOL_VERSION, type UpMessage } from '@lumenize/protocol'
+import {
+  ErrorKind,
+  type MutationError,
+  type PokePart,
+  PROTOCOL_VERSION,
+  type UpMessage,
+} from '@lumenize/protocol'
 import type { ClientStore } from '../cache/store'
 import { type LumenizeClientError, ServerError, TokenError } from '../errors'
 import type { Connection } from '../lifecycle/connection'
@@ -26,11 +32,15 @@ export interface SessionOptions {
   pending: PendingQueue
   clientId: string
   clientGroupId: () => string
-  token?: string | (() => string | Promise<string>) | undefined
+  token?: string | (() => string | undefined | Promise<string | undefined>) | undefined
   store: () => ClientStore | undefined
   /** Rows from the server were applied (a poke). */
   synced: () => void
   reportError: (error: LumenizeClientError) => void
+  /** A whole poke was applied to every subscription (a hub passes it on to its tabs). */
+  onApplied?: (poke: Poke) => void
+  /** The server refused a mutation (a hub tells every tab: the owner rejects, siblings drop it). */
+  onMutationError?: (message: MutationError) => void
 }
 
 /** Where one shape's subscription is on the current connection. */
@@ -118,6 +128,7 @@ export class SyncSession {
       }
       case 'mutationError':
         this.o.pending.fail(msg.clientId, msg.id, msg.error)
+        this.o.onMutationError?.(msg)
         return
       case 'error':
         this.onError(msg.kind, msg.message, msg.details ?? {})
@@ -145,6 +156,7 @@ export class SyncSession {
     // Resolve right after the commits (never by awaiting them): the held commits then apply
     // together with dropping the confirmed optimistic state.
     this.o.pending.confirm(poke.lastMutationIdChanges, !this.caughtUp())
+    this.o.onApplied?.(poke)
     this.maybeCaughtUp()
   }
 

@@ -8,6 +8,7 @@ import { DeleteOpSchema, PatchOpSchema, UpsertOpSchema } from '../entity'
 import { JsonRpcRequestSchema } from '../jsonrpc'
 import { BUILT_IN_MUTATORS } from '../mutators'
 import { DownMessageSchema, LooseDownMessageSchema, PokeEndSchema } from './down'
+import { PORT_PROTOCOL_VERSION, PortControlSchema, PortUpMessageSchema } from './port'
 import { ConnectSchema, UpMessageSchema } from './up'
 import { PROTOCOL_VERSION } from './version'
 
@@ -71,12 +72,27 @@ const KNOWN: Record<number, string> = {
   1: 'a1a4e49275a22f96',
 }
 
+/** The hash of the port protocol's schemas (tab ↔ hub, which carry the sync messages too) per version. */
+const KNOWN_PORT: Record<number, string> = {
+  1: '0712b450678414a9',
+}
+
 describe('protocol version', () => {
   it('changes only together with the recorded wire-schema hash', () => {
     const hash = createHash('sha256').update(JSON.stringify(describeWire())).digest('hex').slice(0, 16)
     expect({ version: PROTOCOL_VERSION, hash }).toEqual({
       version: PROTOCOL_VERSION,
       hash: KNOWN[PROTOCOL_VERSION],
+    })
+  })
+
+  it('changes the port protocol (tab ↔ hub) only together with its own recorded hash', () => {
+    const port = { PortUpMessageSchema, PortControlSchema, DownMessageSchema }
+    const described = Object.fromEntries(Object.entries(port).map(([n, s]) => [n, describeSchema(s)]))
+    const hash = createHash('sha256').update(JSON.stringify(described)).digest('hex').slice(0, 16)
+    expect({ version: PORT_PROTOCOL_VERSION, hash }).toEqual({
+      version: PORT_PROTOCOL_VERSION,
+      hash: KNOWN_PORT[PORT_PROTOCOL_VERSION],
     })
   })
 
