@@ -8,7 +8,7 @@ import { type ClientStore, openStore } from '../cache/store'
 import { CacheUnavailableError, CacheWriteError, type LumenizeClientError } from '../errors'
 import { Connection, type HeartbeatOptions } from '../lifecycle/connection'
 import { isLive, isOffline, PUBLIC_STATE } from '../lifecycle/machine'
-import { type NetworkSignals, runtimeNetwork } from '../lifecycle/network'
+import { type NetworkSignals, ReportedNetwork, runtimeNetwork } from '../lifecycle/network'
 import { type AcquireLock, defaultLocks, type HeldLock } from '../locks'
 import { PendingQueue } from '../sync/pending'
 import type { Poke } from '../sync/pokes'
@@ -80,6 +80,8 @@ export class Hub {
   /** Tokens for the socket come from the tab that joined last (its callback is the freshest). */
   private readonly tokens = new TokenRequests(() => [...this.tabs].at(-1))
   private builds: BroadcastChannel | undefined
+  /** The runtime's network events, and what the tabs' browsers report (a worker may not hear them). */
+  private readonly net: ReportedNetwork
   private readonly syncedClock = new Throttle(SYNCED_EVERY_MS, () => {
     if (this.writer && this.store && this.lastSyncedAt !== null)
       void this.store.setMeta('lastSyncedAt', this.lastSyncedAt)
@@ -88,6 +90,7 @@ export class Hub {
 
   constructor(private readonly o: HubOptions) {
     this.locks = hubLocks(o.star, o.clientGroupId)
+    this.net = new ReportedNetwork(o.network ?? runtimeNetwork())
     this.acquire = o.locks ?? defaultLocks()
     this.persistence = o.persistence
     this.pending = new PendingQueue({
@@ -108,7 +111,7 @@ export class Hub {
           ...(o.WebSocket ? { WebSocket: o.WebSocket } : {}),
           ...(o.reconnect ? { reconnect: o.reconnect } : {}),
         }),
-      network: o.network ?? runtimeNetwork(),
+      network: this.net,
       ...(o.heartbeat ? { heartbeat: o.heartbeat } : {}),
       onOpen: (gen) => void this.session.opened(gen),
       onDrop: () => this.session.dropped(),
@@ -235,6 +238,10 @@ export class Hub {
       mutations: fresh.map((e) => ({ id: e.id, name: e.name, args: e.args, createdAt: e.createdAt })),
     }
     for (const other of this.tabs) if (gone || other !== tab) other.send([observe])
+  }
+
+  network(online: boolean): void {
+    this.net.report(online)
   }
 
   answerToken(requestId: string, token: string | undefined, error: string | undefined): void {

@@ -4,6 +4,7 @@
 // reload (once) when a newer build took over.
 import type { PortControl, PortHubConfig, PortUpstream } from '@lumenize/protocol'
 import type { ConnectionState, OfflineReason } from '../lifecycle/machine'
+import { runtimeNetwork } from '../lifecycle/network'
 import type { AcquireLock, HeldLock } from '../locks'
 import { Hub, type HubOptions, hubLocks } from './hub'
 import { LeaderLink } from './leader'
@@ -70,7 +71,11 @@ export function tabSide(o: TabSideOptions): TabSide {
     locks: o.locks,
     hubLock: names.hub,
   })
+  // The tab's browser tells the hub of the network (a worker does not always hear it itself).
+  const network = runtimeNetwork()
+  network.subscribe((online) => transport.sendControl({ type: 'network', online }))
   transport.onControl((m) => {
+    if (m.type === 'welcome') transport.sendControl({ type: 'network', online: network.online() })
     if (m.type === 'tokenRequest') {
       const token = o.token
       void Promise.resolve(typeof token === 'function' ? token() : token).then(
@@ -118,8 +123,11 @@ export function combinedState(
  * build, after a reload that did not bring it, is ignored: no loop).
  */
 export function reloadOnce(buildId: string): void {
-  const g = globalThis as { sessionStorage?: Storage; location?: { reload(): void } }
-  if (!g.sessionStorage || !g.location) return
+  const g = globalThis as unknown as {
+    sessionStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void }
+    location?: { reload?: () => void }
+  }
+  if (!g.sessionStorage || !g.location?.reload) return
   const key = `lumenize:reloaded-for:${buildId}`
   if (g.sessionStorage.getItem(key) !== null) return
   g.sessionStorage.setItem(key, String(Date.now()))

@@ -20,9 +20,12 @@ import { messagesOf, type PortLike } from './port'
 export interface HubTransport extends Transport {
   readonly hub: true
   onControl(listener: (message: PortControl) => void): () => void
-  /** Answers a token request, or says goodbye (the client closes). */
+  /** Answers a token request, reports the network, or says goodbye (the client closes). */
   sendControl(
-    message: { type: 'token'; requestId: string; token?: string; error?: string } | { type: 'bye' },
+    message:
+      | { type: 'token'; requestId: string; token?: string; error?: string }
+      | { type: 'network'; online: boolean }
+      | { type: 'bye' },
   ): void
 }
 

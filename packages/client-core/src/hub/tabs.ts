@@ -31,6 +31,8 @@ export interface TabHost {
   unsubscribe(tab: TabLink, shape: HubShape, subId?: string): void
   push(tab: TabLink, mutations: ReadonlyArray<{ id: number; name: string; args: unknown }>): Promise<void>
   answerToken(requestId: string, token: string | undefined, error: string | undefined): void
+  /** A tab's browser went online or offline. */
+  network(online: boolean): void
   drop(tab: TabLink): void
 }
 
@@ -122,6 +124,9 @@ export class TabLink implements ShapeTab {
         return
       case 'bye':
         this.hub.drop(this)
+        return
+      case 'network':
+        this.hub.network(msg.online)
         return
       case 'connect':
         this.send([

@@ -34,3 +34,32 @@ export function runtimeNetwork(): NetworkSignals {
     },
   }
 }
+
+/**
+ * A runtime's own signals plus reports from elsewhere (a hub hears its tabs' browsers): the latest
+ * word, from either, is what counts.
+ */
+export class ReportedNetwork implements NetworkSignals {
+  private state: boolean
+  private readonly listeners = new Set<(online: boolean) => void>()
+
+  constructor(runtime: NetworkSignals) {
+    this.state = runtime.online()
+    runtime.subscribe((online) => this.report(online))
+  }
+
+  online(): boolean {
+    return this.state
+  }
+
+  subscribe(listener: (online: boolean) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  report(online: boolean): void {
+    if (online === this.state) return
+    this.state = online
+    for (const l of [...this.listeners]) l(online)
+  }
+}

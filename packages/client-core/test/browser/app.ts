@@ -1,6 +1,6 @@
 // The test app: what a page built from client-core's quick start does, driven by the tests through
 // `window.app` (start, write, read the rows and the status, close).
-import { createClient, type EntityRow, type LumenizeClient } from '../../src/index'
+import { createClient, type EntityRow, type LumenizeClient, type TransportMode } from '../../src/index'
 
 type Doc = { title: string }
 
@@ -14,12 +14,18 @@ const need = <T>(x: T | undefined): T => {
 }
 
 const app = {
-  /** Creates the client exactly as the README's quick start does (no clientGroupId). */
-  async start(star: string): Promise<string> {
+  /**
+   * Creates the client as the README's quick start does (no clientGroupId), with the transport asked
+   * for and the page's build (see the harness's deploy).
+   */
+  async start(star: string, transport: TransportMode = 'auto'): Promise<string> {
     client = createClient({
       url: location.origin,
       star,
       persistence: 'indexeddb',
+      transport,
+      sharedWorker: (name) => new SharedWorker('/worker.js', { type: 'module', name }),
+      buildId: window.BUILD,
       reconnect: { minReconnectionDelay: 100, maxReconnectionDelay: 1_000 },
       onError: (e) => errors.push(`${e.kind}: ${e.message}`),
     })
@@ -42,6 +48,9 @@ const app = {
       .map((r) => ({ id: r.id, title: String((r as EntityRow<Doc>).value.title), synced: r.$synced }))
       .sort((a, b) => a.title.localeCompare(b.title))
   },
+  started: () => client !== undefined,
+  clientId: () => need(client).clientId,
+  reloads: () => Number(sessionStorage.getItem('test:loads') ?? '1') - 1,
   ready(): boolean {
     return need(docs).isReady()
   },
@@ -68,7 +77,14 @@ const app = {
 declare global {
   interface Window {
     app: typeof app
+    /** The app's build, as the page was served (the harness's deploy). */
+    BUILD: string
   }
 }
 
 window.app = app
+sessionStorage.setItem('test:loads', String(Number(sessionStorage.getItem('test:loads') ?? '0') + 1))
+// Loaded with ?star=…&transport=…, the app starts by itself (also after a reload).
+const params = new URLSearchParams(location.search)
+const autoStar = params.get('star')
+if (autoStar) void app.start(autoStar, (params.get('transport') as TransportMode | null) ?? 'auto')

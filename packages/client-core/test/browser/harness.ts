@@ -11,6 +11,7 @@ import { type Browser, chromium } from 'playwright'
 import { chromiumArgs, chromiumPath } from '../../../../chromium'
 
 const ENTRY = fileURLToPath(new URL('./app.ts', import.meta.url))
+const WORKER = fileURLToPath(new URL('../../../sharedworker/src/worker.ts', import.meta.url))
 /**
  * The app shell's service worker: caches the page and its script, and serves them from the cache
  * when the network fails, so that a reload with the browser offline opens the app from its cache.
@@ -28,22 +29,24 @@ self.addEventListener('fetch', (e) => {
 const HTML =
   '<!doctype html><meta charset="utf-8"><title>lumenize tabs</title><script type="module" src="/app.js"></script>'
 
-let bundle: Promise<string> | undefined
+let bundles: Promise<{ app: string; worker: string }> | undefined
 
-/** The test app, bundled once per test file. */
-function appBundle(): Promise<string> {
-  bundle ??= esbuild
-    .build({
-      entryPoints: [ENTRY],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      logLevel: 'warning',
-    })
-    .then((r) => r.outputFiles[0]?.text ?? '')
-  return bundle
+/** The test app and the SharedWorker script, bundled once per test file. */
+function appBundle(): Promise<{ app: string; worker: string }> {
+  const build = (entry: string) =>
+    esbuild
+      .build({
+        entryPoints: [entry],
+        bundle: true,
+        write: false,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2022',
+        logLevel: 'warning',
+      })
+      .then((r) => r.outputFiles[0]?.text ?? '')
+  bundles ??= Promise.all([build(ENTRY), build(WORKER)]).then(([app, worker]) => ({ app, worker }))
+  return bundles
 }
 
 /** The page server: the app, and the star server behind it. */
@@ -54,11 +57,14 @@ export interface AppServer {
   /** Keeps open sockets open but lets nothing through them, either way (a dead link that never closes). */
   serverSilent(): void
   serverUp(): void
+  /** The build the page says it is from now on (a deploy): pages loaded later run it. */
+  deploy(build: string): void
   close(): Promise<void>
 }
 
 export async function serveApp(starServerUrl: string): Promise<AppServer> {
-  const js = await appBundle()
+  const { app: js, worker } = await appBundle()
+  let build = '1'
   const upstream = new URL(starServerUrl)
   let up = true
   let silent = false
@@ -85,13 +91,18 @@ export async function serveApp(starServerUrl: string): Promise<AppServer> {
       res.end(SERVICE_WORKER)
       return
     }
+    if (path === '/worker.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' })
+      res.end(worker)
+      return
+    }
     if (path === '/app.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' })
       res.end(js)
       return
     }
     res.writeHead(200, { 'content-type': 'text/html' })
-    res.end(HTML)
+    res.end(HTML.replace('<script', `<script>window.BUILD = ${JSON.stringify(build)}</script><script`))
   })
   // WebSocket upgrades go through as raw bytes: the request head, then both directions piped.
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -139,6 +150,9 @@ export async function serveApp(starServerUrl: string): Promise<AppServer> {
     serverUp() {
       up = true
       silent = false
+    },
+    deploy(next) {
+      build = next
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -38,7 +38,8 @@ async function openTab(context: BrowserContext, star: string): Promise<{ page: P
   const page = await context.newPage()
   await page.goto(server.url)
   await page.waitForFunction(() => window.app !== undefined)
-  const clientId = await page.evaluate((s) => window.app.start(s), star)
+  // These are the tabs of a socket each (the hub modes are multitab.test.ts's).
+  const clientId = await page.evaluate((s) => window.app.start(s, 'socket'), star)
   return { page, clientId }
 }
 
@@ -148,7 +149,7 @@ describe('tabs of one app in Chromium', () => {
     // A reload with the network still off: the app opens from its cache and shows the write.
     await tab.page.reload()
     await tab.page.waitForFunction(() => window.app !== undefined)
-    await tab.page.evaluate((s) => window.app.start(s), star)
+    await tab.page.evaluate((s) => window.app.start(s, 'socket'), star)
     await until(tab.page, () => window.app.rows().length === 1)
     expect(await rows(tab.page)).toEqual([
       expect.objectContaining({ title: 'written offline', synced: false }),

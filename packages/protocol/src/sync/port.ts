@@ -43,8 +43,20 @@ export const PortTokenSchema = v.object({
 /** A tab leaves (its client closed): its subscriptions go; its queued mutations stay with the hub. */
 export const PortByeSchema = v.object({ type: v.literal('bye') })
 
+/**
+ * What a tab's browser says of the network (its `online`/`offline` events): the hub takes it as its
+ * own, since a worker does not always hear them (emulated offline, some browsers).
+ */
+export const PortNetworkSchema = v.object({ type: v.literal('network'), online: v.boolean() })
+
 /** Everything a tab sends a hub: the handshake, token answers, goodbye, and the sync socket's messages. */
-export const PortUpMessageSchema = v.union([PortHelloSchema, PortTokenSchema, PortByeSchema, UpMessageSchema])
+export const PortUpMessageSchema = v.union([
+  PortHelloSchema,
+  PortTokenSchema,
+  PortByeSchema,
+  PortNetworkSchema,
+  UpMessageSchema,
+])
 
 /** The hub accepted the tab: from now on the tab speaks the sync protocol to it. */
 export const PortWelcomeSchema = v.object({
