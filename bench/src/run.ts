@@ -19,6 +19,7 @@ import type { Workload, WorkloadContext } from './lib/workload'
 import { fanout } from './workloads/fanout'
 import { latency } from './workloads/latency'
 import { memory } from './workloads/memory'
+import { multitab } from './workloads/multitab'
 import { optimistic } from './workloads/optimistic'
 import { pokeScale } from './workloads/poke-scale'
 import { seed } from './workloads/seed'
@@ -35,6 +36,7 @@ export const WORKLOADS: readonly Workload[] = [
   pokeScale,
   temporal,
   optimistic,
+  multitab,
   memory,
 ]
 /** Diagnostics: run only when named (`pnpm bench sql-cost`). */

@@ -67,7 +67,33 @@ export interface OptimisticResult {
   persistence: string
 }
 
+export interface TabArgs {
+  url: string
+  star: string
+  transport: 'sharedworker' | 'leader' | 'socket'
+  params: Record<string, unknown>
+  expected: number
+  timeoutMs: number
+}
+
+export interface TabResult {
+  /** createClient → the shape's collection ready with `expected` rows. */
+  readyMs: number
+  size: number
+  transport: string
+}
+
 export interface BenchPage {
+  /** Opens a client of this tab (kept) on a shape, through a hub or its own socket. */
+  openTab(args: TabArgs): Promise<TabResult>
+  /** In this tab's client: inserts `count` Docs one after the other, `gapMs` apart, stamped with the wall clock. */
+  writeStamped(args: { count: number; gapMs: number; kind: string }): Promise<number>
+  /** In this tab's client: starts collecting, per row of `kind`, the time from its stamp to a live query here emitting it. */
+  watchStamped(args: { kind: string }): Promise<void>
+  /** The delays collected by `watchStamped`, in ms. */
+  stampedDelays(): Promise<number[]>
+  /** Closes this tab's client. */
+  closeTab(): Promise<void>
   fill(args: ShapeArgs): Promise<FillResult>
   coldStart(args: ShapeArgs): Promise<ColdStartResult>
   /** Opens a client on the shape from IndexedDB and keeps it (for a heap measure); returns its size. */

@@ -10,6 +10,8 @@ import type {
   OptimisticArgs,
   OptimisticResult,
   ShapeArgs,
+  TabArgs,
+  TabResult,
 } from './api'
 import { probeTransport } from './probe'
 
@@ -53,8 +55,14 @@ async function untilReady(docs: Docs, expected: number, timeoutMs: number): Prom
 }
 
 let held: { client: LumenizeClient; docs: Docs } | undefined
+let tab: { client: LumenizeClient; docs: Docs } | undefined
+const delays: number[] = []
+/** The wall clock with sub-ms precision, comparable between tabs of one browser. */
+const wall = (): number => performance.timeOrigin + performance.now()
 
-const bench: BenchPage = {
+type TabMethods = 'openTab' | 'writeStamped' | 'watchStamped' | 'stampedDelays' | 'closeTab'
+
+const bench: Omit<BenchPage, TabMethods> = {
   async fill(a: ShapeArgs): Promise<FillResult> {
     const probe = probeTransport({ url: a.url, star: a.star })
     const t0 = now()
@@ -139,6 +147,8 @@ const bench: BenchPage = {
       star: a.star,
       persistence: 'indexeddb',
       clientGroupId: a.clientGroupId,
+      // One tab measured on its own socket (the hub modes are the multitab workload's).
+      transport: 'socket',
     })
     const docs = client.shape('entities', a.params)
     held = { client, docs }
@@ -174,6 +184,8 @@ const bench: BenchPage = {
       star: a.star,
       persistence: 'indexeddb',
       clientGroupId: a.clientGroupId,
+      // One tab measured on its own socket (the hub modes are the multitab workload's).
+      transport: 'socket',
     })
     try {
       const docs = client.shape<{ kind: string; n: number }>('entities', {
@@ -274,4 +286,56 @@ const bench: BenchPage = {
   },
 }
 
-window.bench = bench
+/** Tabs of one app, for the multitab workload: each page one client, through a hub or its own socket. */
+const tabs: Pick<BenchPage, TabMethods> = {
+  async openTab(a: TabArgs): Promise<TabResult> {
+    const t0 = now()
+    const client = createClient({
+      url: a.url,
+      star: a.star,
+      persistence: 'indexeddb',
+      transport: a.transport,
+      sharedWorker: (name) => new SharedWorker('/worker.js', { type: 'module', name }),
+    })
+    const docs = client.shape('entities', a.params)
+    tab = { client, docs }
+    const readyAt = await untilReady(docs, a.expected, a.timeoutMs)
+    return { readyMs: readyAt - t0, size: docs.size, transport: a.transport }
+  },
+  async writeStamped(a: { count: number; gapMs: number; kind: string }): Promise<number> {
+    const t = tab
+    if (!t) throw new Error('openTab first')
+    for (let n = 0; n < a.count; n++) {
+      t.docs.insert({ type: 'Doc', value: { kind: a.kind, n, at: wall() } })
+      await new Promise((r) => setTimeout(r, a.gapMs))
+    }
+    return a.count
+  },
+  async watchStamped(a: { kind: string }): Promise<void> {
+    const t = tab
+    if (!t) throw new Error('openTab first')
+    const live = createLiveQueryCollection((q) =>
+      q
+        .from({ d: t.docs })
+        .where(({ d }) => eq(d.value.kind, a.kind))
+        .select(({ d }) => ({ id: d.id, at: d.value.at })),
+    )
+    await live.preload()
+    live.subscribeChanges((changes) => {
+      const arrived = wall()
+      for (const c of changes) {
+        const at = (c.value as { at?: unknown }).at
+        if (c.type === 'insert' && typeof at === 'number') delays.push(arrived - at)
+      }
+    })
+  },
+  async stampedDelays(): Promise<number[]> {
+    return [...delays]
+  },
+  async closeTab(): Promise<void> {
+    await tab?.client.close()
+    tab = undefined
+  },
+}
+
+window.bench = { ...bench, ...tabs }

@@ -17,16 +17,29 @@ export const CHROMIUM_PATH = chromiumPath
 const CHROMIUM_ARGS = [...chromiumArgs]
 
 const PAGE_ENTRY = fileURLToPath(new URL('../browser/page.ts', import.meta.url))
+const WORKER_ENTRY = fileURLToPath(new URL('../../../packages/sharedworker/src/worker.ts', import.meta.url))
 const TSCONFIG = fileURLToPath(new URL('../../tsconfig.json', import.meta.url))
 
 let bundled: Promise<{ js: string; bytes: number; ms: number }> | undefined
+let workerBundled: Promise<{ js: string; bytes: number; ms: number }> | undefined
 
 /** The page's bundle (built once per run). */
 export function pageBundle(): Promise<{ js: string; bytes: number; ms: number }> {
-  bundled ??= (async () => {
+  bundled ??= bundle(PAGE_ENTRY)
+  return bundled
+}
+
+/** The SharedWorker script of @lumenize/sharedworker (the hub), served beside the page. */
+export function workerBundle(): Promise<{ js: string; bytes: number; ms: number }> {
+  workerBundled ??= bundle(WORKER_ENTRY)
+  return workerBundled
+}
+
+function bundle(entry: string): Promise<{ js: string; bytes: number; ms: number }> {
+  return (async () => {
     const t0 = performance.now()
     const r = await esbuild.build({
-      entryPoints: [PAGE_ENTRY],
+      entryPoints: [entry],
       bundle: true,
       write: false,
       format: 'esm',
@@ -41,7 +54,6 @@ export function pageBundle(): Promise<{ js: string; bytes: number; ms: number }>
     const js = r.outputFiles[0]?.text ?? ''
     return { js, bytes: Buffer.byteLength(js), ms: performance.now() - t0 }
   })()
-  return bundled
 }
 
 const HTML =
@@ -140,11 +152,15 @@ const isChromium = (argv0: string): boolean => /chrom/i.test(argv0)
 /** Starts the page server and Chromium; always `close()` (the runner does for browsers it tracks). */
 export async function openBrowser(log: (m: string) => void = () => undefined): Promise<BenchBrowser> {
   const { js, bytes, ms } = await pageBundle()
+  const worker = await workerBundle()
   log(`bench page bundle: ${Math.round(bytes / 1024)} KiB (esbuild ${Math.round(ms)} ms)`)
   const http = createServer((req, res) => {
     if (req.url === '/page.js') {
       res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' })
       res.end(js)
+    } else if (req.url === '/worker.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' })
+      res.end(worker.js)
     } else if (req.url === '/' || req.url?.startsWith('/?')) {
       res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' })
       res.end(HTML)

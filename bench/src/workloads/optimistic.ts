@@ -20,14 +20,6 @@ export const optimistic: Workload = {
   description:
     'Optimistic writes through a client-core collection in Chromium: live query visibility and confirmation.',
   budgetMs: 120_000,
-  pending: [
-    {
-      metric: 'optimisticSecondTab',
-      status: 'not-applicable',
-      reason:
-        'not applicable yet: a write seen by a second tab through the SharedWorker (packages/sharedworker) does not exist yet',
-    },
-  ],
   async run(ctx) {
     const server = await ctx.startServer()
     const browser = await ctx.openBrowser()

@@ -196,6 +196,7 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
           star: options.star,
           persistence: options.persistence,
           ...(options.clientGroupId === undefined ? {} : { clientGroupId: options.clientGroupId }),
+          ...(options.releaseAfterMs === undefined ? {} : { releaseAfterMs: options.releaseAfterMs }),
         },
         locks,
         spawn: options.sharedWorker,

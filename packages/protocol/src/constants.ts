@@ -21,6 +21,8 @@ export const CLOSE_CODES = {
   unauthorized: 4401,
   versionMismatch: 4426,
   frameTooLarge: 4413,
+  /** Reported, never sent: the connection dropped without a close (RFC 6455's 1006), e.g. a hub that died. */
+  abnormal: 1006,
 } as const
 
 /**

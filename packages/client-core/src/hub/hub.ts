@@ -30,7 +30,7 @@ export interface HubOptions {
   buildId: string
   persistence: 'indexeddb' | 'memory'
   /** How long a shape stays subscribed after the last tab lets it go (default 30 s): a reload finds it warm. */
-  releaseAfterMs?: number
+  releaseAfterMs?: number | undefined
   transport?: Transport
   WebSocket?: WebSocketLike
   reconnect?: ReconnectOptions
@@ -48,6 +48,8 @@ export const hubLocks = (star: string, clientGroupId: string | undefined) => {
     db,
     hub: (hubId: string) => `${db}:hub:${hubId}`,
     tab: (clientId: string) => `${db}:tab:${clientId}`,
+    /** What a client with a socket of its own holds (see sync/recovery.ts). */
+    client: (clientId: string) => `${db}:client:${clientId}`,
     writer: `${db}:cache-writer`,
     /** Hubs of every build of this cache announce themselves here. */
     builds: `${db}:builds`,
@@ -75,6 +77,8 @@ export class Hub {
   private lastSyncedAt: number | null = null
   private persistence: 'indexeddb' | 'memory'
   private started: Promise<void> | undefined
+  /** Shapes being read from the cache before they subscribe upstream. */
+  private readonly hydrating = new Set<Promise<void>>()
   private draining = false
   private closed = false
   /** Tokens for the socket come from the tab that joined last (its callback is the freshest). */
@@ -201,12 +205,14 @@ export class Hub {
       shape = new HubShape(key, name, params, () => this.writer !== null)
       this.shapes.set(key, shape)
       const s = shape
-      void this.start()
+      const hydrated = this.start()
         .then(() => (this.store ? s.hydrate(this.store) : undefined))
         .then(() => {
           if (isOffline(this.connection.state)) s.showEmpty()
           this.session.subscribe(s)
         })
+        .finally(() => this.hydrating.delete(hydrated))
+      this.hydrating.add(hydrated)
     }
     shape.add(tab, subId, cookie)
     return shape
@@ -230,6 +236,9 @@ export class Hub {
     gone = false,
   ): Promise<void> {
     await this.start()
+    // Shapes asked for first are subscribed first: the server seeds them before it confirms these
+    // mutations, so no tab sees a confirmed write missing from its shape.
+    await Promise.all(this.hydrating)
     const fresh = await this.pending.receive(tab.clientId, mutations)
     if (fresh.length === 0) return
     const observe: PortControl = {
@@ -299,11 +308,25 @@ export class Hub {
     const synced = await store.getMeta<number>('lastSyncedAt')
     if (typeof synced === 'number') this.lastSyncedAt = synced
     this.pending.start(store)
-    // Every queue in the cache is this hub's to push: tabs that are gone, and tabs that will resend.
-    for (const cid of await store.pendingClients()) this.pending.adopt(cid, await store.loadPending(cid))
+    // The queues of tabs that are gone are this hub's to push; a live tab hands over its own (after
+    // subscribing its shapes, so that the server seeds them before it confirms its writes).
+    for (const cid of await store.pendingClients()) {
+      if (!(await this.isGone(cid))) continue
+      this.pending.adopt(cid, await store.loadPending(cid))
+    }
     this.electWriter()
     this.watchBuilds()
     if (!this.closed) this.connection.start()
+  }
+
+  /** Whether a client of this cache is gone: neither its tab lock (hub mode) nor its own (socket mode) is held. */
+  private async isGone(clientId: string): Promise<boolean> {
+    for (const name of [this.locks.tab(clientId), this.locks.client(clientId)]) {
+      const lock = await this.acquire(name, { ifAvailable: true })
+      if (!lock) return false
+      lock.release()
+    }
+    return true
   }
 
   /** One hub writes the cache's shapes (two hubs of two builds may run side by side for a while). */

@@ -4,6 +4,7 @@
 // go to control listeners. A hub that dies releases its lock: the tab notices at once and connects
 // to the next one (a new SharedWorker, or the new leader).
 import {
+  CLOSE_CODES,
   LooseDownMessageSchema,
   PORT_PROTOCOL_VERSION,
   type PortControl,
@@ -78,7 +79,7 @@ export function hubTransport(o: HubTransportOptions): HubTransport {
   const lost = (): void => {
     const wasOpen = open
     teardown()
-    if (wasOpen) status('closed', { code: 1006, reason: 'hub gone' })
+    if (wasOpen) status('closed', { code: CLOSE_CODES.abnormal, reason: 'hub gone' })
     if (wanted) retry = setTimeout(connect, 50)
   }
 

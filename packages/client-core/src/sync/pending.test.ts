@@ -108,7 +108,9 @@ describe('PendingQueue', () => {
     store.close()
   })
 
-  it('splits large queues into frames of at most 1000 mutations and of the frame budget in UTF-8 bytes', async () => {
+  it('splits large queues into frames of at most 1000 mutations and of the frame budget in UTF-8 bytes', {
+    timeout: 30_000,
+  }, async () => {
     const { store, queue, pushes } = await setup('batch')
     queue.start(store)
     for (let n = 0; n < 2500; n++) queue.enqueue('upsert', { n })
@@ -119,15 +121,17 @@ describe('PendingQueue', () => {
     // "é" is 1 UTF-16 unit but 2 UTF-8 bytes: frames are cut by bytes.
     const wide = await setup('batch-bytes')
     wide.queue.start(wide.store)
-    const text = 'é'.repeat(100_000)
-    for (let n = 0; n < 6; n++) wide.queue.enqueue('upsert', { text })
+    const text = 'é'.repeat(60_000)
+    for (let n = 0; n < 10; n++) wide.queue.enqueue('upsert', { text })
     await wide.queue.idle()
     wide.queue.connected(1, 0)
     for (const p of wide.pushes) {
       const bytes = new TextEncoder().encode(JSON.stringify(p.mutations)).length
       expect(bytes).toBeLessThanOrEqual(PUSH_FRAME_BUDGET)
     }
-    expect(ids(wide.pushes)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(ids(wide.pushes)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    // 120 KB of UTF-8 each (60,000 UTF-16 units): four fit a frame by bytes (eight would by units).
+    expect(wide.pushes.map((p) => p.mutations.length)).toEqual([4, 4, 2])
     const refused = wide.queue.enqueue('upsert', { text: 'é'.repeat(PUSH_FRAME_BUDGET / 2) })
     await expect(refused.done).rejects.toMatchObject({ kind: 'PAYLOAD_TOO_LARGE', mutationId: 0 })
     store.close()

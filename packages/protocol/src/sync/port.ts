@@ -21,6 +21,8 @@ export const PortHubConfigSchema = v.object({
   star: v.string(),
   clientGroupId: v.optional(v.string()),
   persistence: v.picklist(['indexeddb', 'memory']),
+  /** How long the hub keeps a shape no tab uses any more, in ms. */
+  releaseAfterMs: v.optional(v.pipe(v.number(), v.minValue(0))),
 })
 
 /** A tab introduces itself: its build (a hub serves tabs of its own build only) and its clientId. */

@@ -74,7 +74,7 @@ const KNOWN: Record<number, string> = {
 
 /** The hash of the port protocol's schemas (tab ↔ hub, which carry the sync messages too) per version. */
 const KNOWN_PORT: Record<number, string> = {
-  1: '0712b450678414a9',
+  1: 'ba99e3c7454b8627',
 }
 
 describe('protocol version', () => {
