@@ -3,7 +3,6 @@
 // over ports in the sync protocol's own messages (hub/tabs.ts), and it speaks to the server as a
 // client of the group would (the same Connection, SyncSession and PendingQueue).
 import { type DownMessage, PORT_PROTOCOL_VERSION, type PortControl, shapeKey } from '@lumenize/protocol'
-import { cacheName } from '../cache/db'
 import { type ClientStore, openStore } from '../cache/store'
 import { CacheUnavailableError, CacheWriteError, type LumenizeClientError } from '../errors'
 import { Connection, type HeartbeatOptions } from '../lifecycle/connection'
@@ -16,8 +15,12 @@ import { SyncSession } from '../sync/session'
 import { Throttle } from '../throttle'
 import { partySocketTransport, type ReconnectOptions, type Transport, type WebSocketLike } from '../transport'
 import { HubShape } from './hub-shape'
+import { hubLocks } from './names'
 import type { PortLike } from './port'
 import { TabLink } from './tabs'
+
+export { hubLocks } from './names'
+
 import { TokenRequests } from './tokens'
 
 /** What a hub serves: one star, one client group (one cache database), one build of the app. */
@@ -39,21 +42,6 @@ export interface HubOptions {
   locks?: AcquireLock
   /** The hub stopped for good (closed, or drained for a newer build). */
   onClosed?: () => void
-}
-
-/** The lock names of one cache database's hubs and tabs (tabs watch their hub's; the hub its tabs'). */
-export const hubLocks = (star: string, clientGroupId: string | undefined) => {
-  const db = cacheName(star, clientGroupId ?? 'default')
-  return {
-    db,
-    hub: (hubId: string) => `${db}:hub:${hubId}`,
-    tab: (clientId: string) => `${db}:tab:${clientId}`,
-    /** What a client with a socket of its own holds (see sync/recovery.ts). */
-    client: (clientId: string) => `${db}:client:${clientId}`,
-    writer: `${db}:cache-writer`,
-    /** Hubs of every build of this cache announce themselves here. */
-    builds: `${db}:builds`,
-  }
 }
 
 const DEFAULT_RELEASE_MS = 30_000
