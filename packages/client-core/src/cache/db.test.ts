@@ -2,7 +2,12 @@
 import 'fake-indexeddb/auto'
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
-import { CacheUnavailableError } from '../errors'
+import {
+  CacheBlockedError,
+  CacheUnavailableError,
+  ClientErrorKind,
+  type LumenizeClientError,
+} from '../errors'
 import { CACHE_SCHEMA_VERSION, cacheName, openCache } from './db'
 import { IdbStore } from './store'
 
@@ -126,6 +131,22 @@ describe('openCache (fake IndexedDB)', () => {
     expect(x).toBe(y)
     a.close()
     b.close()
+  })
+
+  it('reports an upgrade that an older tab blocks, typed and retryable, and goes on once it closes', async () => {
+    const name = cacheName('acme.prod.main', 'unit-blocked')
+    await v2Database(name)
+    // An older tab of the app, at v2, that does not step aside on versionchange.
+    const old = await openDB(name, 2)
+    const blocked: LumenizeClientError[] = []
+    const opening = openCache('acme.prod.main', 'unit-blocked', (e) => blocked.push(e))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(blocked.map((e) => e.kind)).toEqual([ClientErrorKind.cacheBlocked])
+    expect(blocked[0]).toBeInstanceOf(CacheBlockedError)
+    old.close()
+    const db = await opening
+    expect(db.version).toBe(CACHE_SCHEMA_VERSION)
+    db.close()
   })
 
   it('says clearly when IndexedDB is missing', async () => {
