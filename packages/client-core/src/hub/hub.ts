@@ -15,7 +15,7 @@ import { SyncSession } from '../sync/session'
 import { Throttle } from '../throttle'
 import { partySocketTransport, type ReconnectOptions, type Transport, type WebSocketLike } from '../transport'
 import { HubShape } from './hub-shape'
-import { hubLocks } from './names'
+import { announceBuild, hubLocks } from './names'
 import type { PortLike } from './port'
 import { TabLink } from './tabs'
 
@@ -71,7 +71,7 @@ export class Hub {
   private closed = false
   /** Tokens for the socket come from the tab that joined last (its callback is the freshest). */
   private readonly tokens = new TokenRequests(() => [...this.tabs].at(-1))
-  private builds: BroadcastChannel | undefined
+  private builds: { close(): void } | undefined
   /** The runtime's network events, and what the tabs' browsers report (a worker may not hear them). */
   private readonly net: ReportedNetwork
   private readonly syncedClock = new Throttle(SYNCED_EVERY_MS, () => {
@@ -256,6 +256,20 @@ export class Hub {
     void this.collect(tab)
   }
 
+  private collectWhenGone(clientId: string): void {
+    const ac = new AbortController()
+    this.aborts.push(ac)
+    void this.acquire(this.locks.tab(clientId), { signal: ac.signal }).then(async (lock) => {
+      lock?.release()
+      const store = this.store
+      if (!lock || !store || this.closed) return
+      const fresh = await this.pending.receive(clientId, await store.loadPending(clientId))
+      if (fresh.length === 0) return
+      const mutations = fresh.map((e) => ({ id: e.id, name: e.name, args: e.args, createdAt: e.createdAt }))
+      this.broadcast([{ type: 'observe', clientId, mutations }])
+    })
+  }
+
   private async collect(tab: TabLink): Promise<void> {
     const store = this.store
     if (!store || tab.clientId === '' || this.closed) return
@@ -299,8 +313,10 @@ export class Hub {
     // The queues of tabs that are gone are this hub's to push; a live tab hands over its own (after
     // subscribing its shapes, so that the server seeds them before it confirms its writes).
     for (const cid of await store.pendingClients()) {
-      if (!(await this.isGone(cid))) continue
-      this.pending.adopt(cid, await store.loadPending(cid))
+      if (await this.isGone(cid)) this.pending.adopt(cid, await store.loadPending(cid))
+      // Alive now (or its page is still going: locks of a closing page go one by one): if it goes
+      // without handing its queue over, the hub collects it then.
+      else this.collectWhenGone(cid)
     }
     this.electWriter()
     this.watchBuilds()
@@ -335,14 +351,7 @@ export class Hub {
    * tabs to reload (into the new build), pushes what is still queued, then closes.
    */
   private watchBuilds(): void {
-    if (typeof BroadcastChannel === 'undefined') return
-    this.builds = new BroadcastChannel(this.locks.builds)
-    this.builds.onmessage = (e: MessageEvent) => {
-      const data = e.data as { buildId?: unknown } | null
-      if (typeof data?.buildId !== 'string' || data.buildId === this.o.buildId) return
-      this.drain(data.buildId)
-    }
-    this.builds.postMessage({ buildId: this.o.buildId, hubId: this.id })
+    this.builds = announceBuild(this.locks.builds, this.o.buildId, this.id, (newer) => this.drain(newer))
   }
 
   private drain(newBuild: string): void {

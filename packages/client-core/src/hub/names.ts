@@ -16,3 +16,23 @@ export const hubLocks = (star: string, clientGroupId: string | undefined) => {
     builds: `${db}:builds`,
   }
 }
+
+/**
+ * Announces this hub's build on the cache's builds channel, and hears of hubs of other builds
+ * started later (a deploy): `onOther` gets their build. Returns the channel (to close), if any.
+ */
+export function announceBuild(
+  channel: string,
+  buildId: string,
+  hubId: string,
+  onOther: (buildId: string) => void,
+): { close(): void } | undefined {
+  if (typeof BroadcastChannel === 'undefined') return undefined
+  const builds = new BroadcastChannel(channel)
+  builds.onmessage = (e: MessageEvent) => {
+    const data = e.data as { buildId?: unknown } | null
+    if (typeof data?.buildId === 'string' && data.buildId !== buildId) onOther(data.buildId)
+  }
+  builds.postMessage({ buildId, hubId })
+  return builds
+}

@@ -53,8 +53,19 @@ async function openTab(context: BrowserContext, star: string, transport = 'auto'
   return page
 }
 
-const until = (page: Page, fn: () => boolean, timeout = 15_000) =>
-  page.waitForFunction(fn, undefined, { timeout, polling: 50 })
+/** Waits for `fn` in the page; on a timeout the error says what the page showed. */
+const until = async (page: Page, fn: () => boolean, timeout = 15_000): Promise<void> => {
+  try {
+    await page.waitForFunction(fn, undefined, { timeout, polling: 50 })
+  } catch (err) {
+    const seen = await page
+      .evaluate(() =>
+        JSON.stringify({ status: window.app.status(), rows: window.app.rows(), errors: window.app.errors() }),
+      )
+      .catch(() => 'the page is gone')
+    throw new Error(`${(err as Error).message}; the page showed ${seen}`)
+  }
+}
 const rows = (page: Page) => page.evaluate(() => window.app.rows())
 const synced = (page: Page) =>
   until(page, () => window.app.status().state === 'synced' && window.app.status().pending === 0)
