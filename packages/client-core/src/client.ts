@@ -87,6 +87,8 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
 
   const pending: PendingQueue = new PendingQueue({
     clientId,
+    // Through a hub, the hub holds a mutation from the moment it arrives; this tab stores it meanwhile.
+    sendBeforeStored: viaHub,
     send: (cid, mutations) => connection.live && connection.send({ type: 'push', clientId: cid, mutations }),
     onCount: (n, oldest) => {
       status.set({ pending: n, oldestPendingAt: oldest === null ? null : toInstant(oldest) })
@@ -177,9 +179,12 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
           [...shapes.values()].filter((s) => s.isHydrated),
         )
         return
+      case 'welcome':
+        // A hub (new, or the same one again) tells this tab what is queued from now on.
+        pending.forgetObserved()
+        return
       case 'tokenRequest':
       case 'reload':
-      case 'welcome':
         // Answered by the tab side itself (tabSide).
         return
       default:
@@ -246,6 +251,7 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
     clientId: () => clientId,
     store: () => storeReady,
     cacheWriter: () => writerLock !== null,
+    readsCache: () => !viaHub,
     hydrated(shape) {
       writes.show(
         pending.entries().filter((e) => e.seq <= shape.bornAtSeq),

@@ -47,8 +47,8 @@ describe('store fallbacks', () => {
     db.transaction = (() => {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
     }) as unknown as typeof db.transaction
-    await store.addPending({ clientId: 'c1', id: 1, name: 'upsert', args: {}, createdAt: 1 })
-    await store.addPending({ clientId: 'c1', id: 2, name: 'upsert', args: {}, createdAt: 2 })
+    await store.addPending([{ clientId: 'c1', id: 1, name: 'upsert', args: {}, createdAt: 1 }])
+    await store.addPending([{ clientId: 'c1', id: 2, name: 'upsert', args: {}, createdAt: 2 }])
     expect(store.kind).toBe('memory')
     expect(errors).toHaveLength(1)
     expect(errors[0]).toBeInstanceOf(CacheWriteError)

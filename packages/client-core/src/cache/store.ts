@@ -34,7 +34,8 @@ export interface ClientStore {
   pendingClients(): Promise<string[]>
   /** One client's queued mutations, in id order. */
   loadPending(clientId: string): Promise<PendingRecord[]>
-  addPending(record: PendingRecord): Promise<void>
+  /** Stores queued mutations, in one transaction. */
+  addPending(records: readonly PendingRecord[]): Promise<void>
   deletePending(clientId: string, ids: readonly number[]): Promise<void>
   loadLocal(collection: string): Promise<LocalRowRecord[]>
   saveLocal(collection: string, put: LocalRowRecord[], drop: readonly string[]): Promise<void>
@@ -85,10 +86,12 @@ export class MemoryStore implements ClientStore {
     return [...(this.pending.get(clientId)?.values() ?? [])].sort((a, b) => a.id - b.id)
   }
 
-  async addPending(record: PendingRecord): Promise<void> {
-    const mine = this.pending.get(record.clientId) ?? new Map<number, PendingRecord>()
-    this.pending.set(record.clientId, mine)
-    mine.set(record.id, record)
+  async addPending(records: readonly PendingRecord[]): Promise<void> {
+    for (const record of records) {
+      const mine = this.pending.get(record.clientId) ?? new Map<number, PendingRecord>()
+      this.pending.set(record.clientId, mine)
+      mine.set(record.id, record)
+    }
   }
 
   async deletePending(clientId: string, ids: readonly number[]): Promise<void> {
@@ -205,12 +208,15 @@ export class IdbStore implements ClientStore {
     )
   }
 
-  addPending(record: PendingRecord): Promise<void> {
+  addPending(records: readonly PendingRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve()
     return this.write(
       async () => {
-        await this.db.put('pending', record)
+        const tx = this.db.transaction('pending', 'readwrite')
+        for (const r of records) void tx.store.put(r)
+        await tx.done
       },
-      (m) => m.addPending(record),
+      (m) => m.addPending(records),
     )
   }
 

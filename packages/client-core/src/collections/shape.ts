@@ -49,6 +49,8 @@ export interface ShapeHost {
   store(): Promise<ClientStore>
   /** Whether this client writes the shared cache (one writer per cache database). */
   cacheWriter(): boolean
+  /** Whether shapes start from the cache (through a hub, the hub seeds them from its own copy). */
+  readsCache(): boolean
   /** Hydrated: subscribe when connected, and show pending mutations on top. */
   hydrated(shape: ShapeSubscription): void
   /** Cleaned up: unsubscribe and forget. */
@@ -228,7 +230,7 @@ export class ShapeSubscription implements WritableShape {
   private async hydrate(): Promise<void> {
     const store = await this.host.store()
     if (this.stopped) return
-    const found = await this.cache.load(store)
+    const found = this.host.readsCache() ? await this.cache.load(store) : false
     const api = this.api
     if (this.stopped || !api) return this.markHydrated()
     if (found && this.cache.cookie !== undefined) {

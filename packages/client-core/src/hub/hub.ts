@@ -227,7 +227,9 @@ export class Hub {
     // Shapes asked for first are subscribed first: the server seeds them before it confirms these
     // mutations, so no tab sees a confirmed write missing from its shape.
     await Promise.all(this.hydrating)
-    const fresh = await this.pending.receive(tab.clientId, mutations)
+    // Shown to siblings at once; the hub's copy is stored meanwhile (the tab keeps its own until the
+    // server confirms). What `collect` reads is stored already.
+    const { fresh } = this.pending.receive(tab.clientId, mutations, gone)
     if (fresh.length === 0) return
     const observe: PortControl = {
       type: 'observe',
@@ -263,7 +265,7 @@ export class Hub {
       lock?.release()
       const store = this.store
       if (!lock || !store || this.closed) return
-      const fresh = await this.pending.receive(clientId, await store.loadPending(clientId))
+      const { fresh } = this.pending.receive(clientId, await store.loadPending(clientId), true)
       if (fresh.length === 0) return
       const mutations = fresh.map((e) => ({ id: e.id, name: e.name, args: e.args, createdAt: e.createdAt }))
       this.broadcast([{ type: 'observe', clientId, mutations }])

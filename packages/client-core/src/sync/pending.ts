@@ -25,6 +25,11 @@ export interface PendingQueueOptions {
   /** The queue changed: how many are pending and when the oldest was made. */
   onCount: (pending: number, oldestAt: number | null) => void
   onError: (error: LumenizeClientError) => void
+  /**
+   * Send before the store has it (a tab behind a hub: the hub holds it from then on, and the tab's own
+   * record lands a moment later). Without it, nothing is sent before it is stored.
+   */
+  sendBeforeStored?: boolean
   /** Every mutation of an adopted client is settled (its records are gone). */
   onDrained?: (clientId: string) => void
 }
@@ -44,6 +49,9 @@ export class PendingQueue {
   private closed = false
   /** The highest id seen per client (queued, received or confirmed): a mutation sent twice is queued once. */
   private readonly seen = new Map<string, number>()
+  /** Entries waiting for the next store transaction, and that transaction. */
+  private readonly unstored: PendingEntry[] = []
+  private storing: Promise<void> | undefined
   /** The highest id per client the server is known to have applied. */
   private readonly applied = new Map<string, number>()
 
@@ -106,6 +114,7 @@ export class PendingQueue {
     this.own().push(e)
     this.count()
     if (this.store) void this.persist(e)
+    if (this.options.sendBeforeStored) this.flush()
     return { entry: e, done: e.done.promise }
   }
 
@@ -131,14 +140,15 @@ export class PendingQueue {
 
   /**
    * Mutations another client hands over to be pushed (a tab to its hub): each one not seen before is
-   * stored, then queued and sent. Resolves with the new ones once they are stored, so that nobody
-   * hears of a mutation before it is in the store.
+   * queued and sent; it is stored too unless `stored` says it already is. Returns the new ones at once
+   * (to show to siblings) and when they are stored.
    */
-  async receive(
+  receive(
     clientId: string,
     mutations: ReadonlyArray<{ id: number; name: string; args: unknown; createdAt?: number }>,
-  ): Promise<PendingEntry[]> {
-    if (this.closed || clientId === this.options.clientId) return []
+    stored = false,
+  ): { fresh: PendingEntry[]; stored: Promise<void> } {
+    if (this.closed || clientId === this.options.clientId) return { fresh: [], stored: Promise.resolve() }
     const fresh = mutations
       .filter((m) => m.id > (this.seen.get(clientId) ?? 0))
       .sort((a, b) => a.id - b.id)
@@ -148,14 +158,20 @@ export class PendingQueue {
           false,
         ),
       )
-    if (fresh.length === 0) return []
+    if (fresh.length === 0) return { fresh, stored: Promise.resolve() }
     const q = this.queues.get(clientId) ?? []
     this.queues.set(clientId, q)
     q.push(...fresh)
     this.count()
-    const stored = fresh.map((e) => this.persist(e))
-    await Promise.all(stored)
-    return fresh
+    // Sent at once: the giver keeps its copy until the server confirms, so nothing waits on this store.
+    for (const e of fresh) e.persisted = true
+    this.flush()
+    return {
+      fresh,
+      stored: stored
+        ? Promise.resolve()
+        : Promise.all(fresh.map((e) => this.persist(e))).then(() => undefined),
+    }
   }
 
   /**
@@ -181,6 +197,21 @@ export class PendingQueue {
     q.push(...fresh)
     this.count()
     return fresh
+  }
+
+  /**
+   * A new hub: the siblings' mutations shown so far are let go (their rows come back with the new
+   * hub's seeds, and what is still queued with its `observe`s).
+   */
+  forgetObserved(): void {
+    for (const [cid, q] of this.queues) {
+      if (cid === this.options.clientId || q.some((e) => e.sendable)) continue
+      this.queues.delete(cid)
+      this.seen.delete(cid)
+      this.applied.delete(cid)
+      for (const e of q) e.done.resolve()
+    }
+    this.count()
   }
 
   /** Connected (generation `gen`); the server has applied this client's mutations up to `watermark`. */
@@ -283,7 +314,7 @@ export class PendingQueue {
     for (const e of this.queues.get(cid) ?? []) {
       if (!e.sendable) continue
       // Ids go out in order: nothing after a mutation that is not stored yet.
-      if (!e.persisted) break
+      if (!e.persisted && !this.options.sendBeforeStored) break
       if (e.sentGen === this.gen) continue
       if (batch.length >= MAX_PUSH_MUTATIONS || bytes + e.size > PUSH_FRAME_BUDGET) {
         if (!sendBatch()) return
@@ -306,24 +337,38 @@ export class PendingQueue {
     return this.queues.get(this.options.clientId) ?? []
   }
 
+  /**
+   * Stores an entry: entries waiting together go in one store transaction (a burst of edits costs one
+   * IndexedDB write, not one each). Resolves once it is stored; then it may be sent.
+   */
   private persist(e: PendingEntry): Promise<void> {
+    this.unstored.push(e)
+    this.storing ??= this.chain.then(() => this.storeWaiting())
+    const batch = this.storing
+    this.chain = batch
+    return batch
+  }
+
+  private async storeWaiting(): Promise<void> {
+    this.storing = undefined
+    const batch = this.unstored.splice(0)
     const store = this.store
-    const record: PendingRecord = {
-      clientId: e.clientId,
-      id: e.id,
-      name: e.name,
-      args: e.args,
-      createdAt: e.createdAt,
+    try {
+      await store?.addPending(
+        batch.map((e) => ({
+          clientId: e.clientId,
+          id: e.id,
+          name: e.name,
+          args: e.args,
+          createdAt: e.createdAt,
+        })),
+      )
+    } catch (err) {
+      this.reportStoreError(err)
     }
-    this.chain = this.chain
-      .then(() => store?.addPending(record))
-      .catch((err: unknown) => this.reportStoreError(err))
-      .then(() => {
-        // Even when the store failed, the mutation is still sent: losing it would be worse.
-        e.persisted = true
-        this.flush()
-      })
-    return this.chain
+    // Even when the store failed, the mutations are still sent: losing them would be worse.
+    for (const e of batch) e.persisted = true
+    this.flush()
   }
 
   /** Removes the entries of `clientId` with id ≤ upTo from the queue and the store. */
