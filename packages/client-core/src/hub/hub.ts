@@ -15,7 +15,7 @@ import { SyncSession } from '../sync/session'
 import { Throttle } from '../throttle'
 import { partySocketTransport, type ReconnectOptions, type Transport, type WebSocketLike } from '../transport'
 import { HubShape } from './hub-shape'
-import { announceBuild, hubLocks } from './names'
+import { announceBuild, hubLocks, isGone } from './names'
 import type { PortLike } from './port'
 import { TabLink } from './tabs'
 
@@ -315,7 +315,7 @@ export class Hub {
     // The queues of tabs that are gone are this hub's to push; a live tab hands over its own (after
     // subscribing its shapes, so that the server seeds them before it confirms its writes).
     for (const cid of await store.pendingClients()) {
-      if (await this.isGone(cid)) this.pending.adopt(cid, await store.loadPending(cid))
+      if (await isGone(this.acquire, this.locks, cid)) this.pending.adopt(cid, await store.loadPending(cid))
       // Alive now (or its page is still going: locks of a closing page go one by one): if it goes
       // without handing its queue over, the hub collects it then.
       else this.collectWhenGone(cid)
@@ -323,16 +323,6 @@ export class Hub {
     this.electWriter()
     this.watchBuilds()
     if (!this.closed) this.connection.start()
-  }
-
-  /** Whether a client of this cache is gone: neither its tab lock (hub mode) nor its own (socket mode) is held. */
-  private async isGone(clientId: string): Promise<boolean> {
-    for (const name of [this.locks.tab(clientId), this.locks.client(clientId)]) {
-      const lock = await this.acquire(name, { ifAvailable: true })
-      if (!lock) return false
-      lock.release()
-    }
-    return true
   }
 
   /** One hub writes the cache's shapes (two hubs of two builds may run side by side for a while). */

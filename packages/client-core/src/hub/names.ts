@@ -1,6 +1,7 @@
 // The names of the locks and channels by which the hubs and tabs of one cache database find and
 // watch each other.
 import { cacheName } from '../cache/db'
+import type { AcquireLock } from '../locks'
 
 /** The lock names of one cache database's hubs and tabs (tabs watch their hub's; the hub its tabs'). */
 export const hubLocks = (star: string, clientGroupId: string | undefined) => {
@@ -35,4 +36,18 @@ export function announceBuild(
   }
   builds.postMessage({ buildId, hubId })
   return builds
+}
+
+/** Whether a client of a cache is gone: neither its tab lock (hub mode) nor its own (socket mode) is held. */
+export async function isGone(
+  acquire: AcquireLock,
+  locks: ReturnType<typeof hubLocks>,
+  clientId: string,
+): Promise<boolean> {
+  for (const name of [locks.tab(clientId), locks.client(clientId)]) {
+    const lock = await acquire(name, { ifAvailable: true })
+    if (!lock) return false
+    lock.release()
+  }
+  return true
 }

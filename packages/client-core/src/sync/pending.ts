@@ -5,8 +5,9 @@
 import { ErrorKind, MAX_CLIENT_FRAME_BYTES, type Mutation } from '@lumenize/protocol'
 import type { PendingRecord } from '../cache/db'
 import type { ClientStore } from '../cache/store'
-import { CacheWriteError, ClientClosedError, LumenizeClientError, MutationRejectedError } from '../errors'
+import { ClientClosedError, type LumenizeClientError, MutationRejectedError } from '../errors'
 import { deferred, type PendingEntry } from './pending-entry'
+import { PendingStore } from './pending-store'
 
 export type { PendingEntry } from './pending-entry'
 
@@ -38,9 +39,7 @@ export class PendingQueue {
   /** Queues by client, each in id order; this client's first. */
   private readonly queues = new Map<string, PendingEntry[]>()
   private lastId = 0
-  private store: ClientStore | undefined
-  /** Store writes, in order. */
-  private chain: Promise<void> = Promise.resolve()
+  private readonly stored: PendingStore
   private seqCounter = 0
   private gen = -1
   private online = false
@@ -49,20 +48,21 @@ export class PendingQueue {
   private closed = false
   /** The highest id seen per client (queued, received or confirmed): a mutation sent twice is queued once. */
   private readonly seen = new Map<string, number>()
-  /** Entries waiting for the next store transaction, and that transaction. */
-  private readonly unstored: PendingEntry[] = []
-  private storing: Promise<void> | undefined
   /** The highest id per client the server is known to have applied. */
   private readonly applied = new Map<string, number>()
 
   constructor(private readonly options: PendingQueueOptions) {
+    this.stored = new PendingStore((entries) => {
+      for (const e of entries) e.persisted = true
+      this.flush()
+    }, options.onError)
     this.queues.set(options.clientId, [])
   }
 
   /** The store is open: mutations made before it are persisted now, in order. */
   start(store: ClientStore): void {
-    this.store = store
-    for (const e of this.own()) void this.persist(e)
+    this.stored.open(store)
+    for (const e of this.own()) void this.stored.add(e)
   }
 
   /** Pending mutations, this client's and adopted ones. */
@@ -113,7 +113,7 @@ export class PendingQueue {
     const e = this.entry({ clientId: cid, id: ++this.lastId, name, args, createdAt: Date.now() }, true)
     this.own().push(e)
     this.count()
-    if (this.store) void this.persist(e)
+    if (this.stored.isOpen) void this.stored.add(e)
     if (this.options.sendBeforeStored) this.flush()
     return { entry: e, done: e.done.promise }
   }
@@ -170,7 +170,7 @@ export class PendingQueue {
       fresh,
       stored: stored
         ? Promise.resolve()
-        : Promise.all(fresh.map((e) => this.persist(e))).then(() => undefined),
+        : Promise.all(fresh.map((e) => this.stored.add(e))).then(() => undefined),
     }
   }
 
@@ -269,7 +269,7 @@ export class PendingQueue {
     const e = q?.[i]
     if (!q || !e) return
     q.splice(i, 1)
-    this.persistDelete(clientId, [id])
+    this.stored.delete(clientId, [id])
     this.count()
     const err = new MutationRejectedError(error.kind, error.message, error.details ?? {}, id, e.name)
     // An adopted mutation has no caller left to tell.
@@ -286,7 +286,7 @@ export class PendingQueue {
 
   /** Waits for queued store writes to finish. */
   idle(): Promise<void> {
-    return this.chain
+    return this.stored.idle()
   }
 
   /** Stops: own and adopted mutations stay persisted, for the next client of the group to push. */
@@ -337,40 +337,6 @@ export class PendingQueue {
     return this.queues.get(this.options.clientId) ?? []
   }
 
-  /**
-   * Stores an entry: entries waiting together go in one store transaction (a burst of edits costs one
-   * IndexedDB write, not one each). Resolves once it is stored; then it may be sent.
-   */
-  private persist(e: PendingEntry): Promise<void> {
-    this.unstored.push(e)
-    this.storing ??= this.chain.then(() => this.storeWaiting())
-    const batch = this.storing
-    this.chain = batch
-    return batch
-  }
-
-  private async storeWaiting(): Promise<void> {
-    this.storing = undefined
-    const batch = this.unstored.splice(0)
-    const store = this.store
-    try {
-      await store?.addPending(
-        batch.map((e) => ({
-          clientId: e.clientId,
-          id: e.id,
-          name: e.name,
-          args: e.args,
-          createdAt: e.createdAt,
-        })),
-      )
-    } catch (err) {
-      this.reportStoreError(err)
-    }
-    // Even when the store failed, the mutations are still sent: losing them would be worse.
-    for (const e of batch) e.persisted = true
-    this.flush()
-  }
-
   /** Removes the entries of `clientId` with id ≤ upTo from the queue and the store. */
   private take(clientId: string, upTo: number): PendingEntry[] {
     const q = this.queues.get(clientId)
@@ -382,7 +348,7 @@ export class PendingQueue {
     if (upTo > (this.applied.get(clientId) ?? 0)) this.applied.set(clientId, upTo)
     if (n === 0) return []
     const taken = q.splice(0, n)
-    this.persistDelete(
+    this.stored.delete(
       clientId,
       taken.map((e) => e.id),
     )
@@ -393,25 +359,13 @@ export class PendingQueue {
 
   private maybeDrained(clientId: string): void {
     if (clientId === this.options.clientId || (this.queues.get(clientId)?.length ?? 0) > 0) return
-    this.chain = this.chain.then(() => this.drained(clientId))
+    this.stored.after(() => this.drained(clientId))
   }
 
   private drained(clientId: string): void {
     if (clientId === this.options.clientId || (this.queues.get(clientId)?.length ?? 1) > 0) return
     this.queues.delete(clientId)
     this.options.onDrained?.(clientId)
-  }
-
-  private persistDelete(clientId: string, ids: number[]): void {
-    const store = this.store
-    this.chain = this.chain
-      .then(() => store?.deletePending(clientId, ids))
-      .catch((err: unknown) => this.reportStoreError(err))
-  }
-
-  /** Stores report their own failures and never reject; anything else is still reported. */
-  private reportStoreError(err: unknown): void {
-    this.options.onError(err instanceof LumenizeClientError ? err : new CacheWriteError(err))
   }
 
   private entry(r: PendingRecord, own: boolean, sendable = true): PendingEntry {
