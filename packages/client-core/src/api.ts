@@ -92,7 +92,10 @@ export interface ClientOptions<M extends MutatorsRecord = Record<never, never>> 
 export interface LumenizeClient<M extends MutatorsRecord = Record<never, never>> {
   /** State, reason, pending, oldest pending, last sync, source, persistence, last error. */
   readonly status: StatusStore
-  /** Settles when the cache is open, cached shapes are shown and the socket starts connecting. */
+  /**
+   * Settles when the cache is open, cached shapes are shown and the socket starts connecting (through
+   * a hub: once the hub has seeded the shapes asked for so far, from its memory or its cache, or 2 s).
+   */
   readonly ready: Promise<void>
   /** This client's id: its own for as long as it lives (one per tab), never shared. */
   readonly clientId: string

@@ -1,6 +1,6 @@
 // createClient: the composition root. It wires the store, the pending queue, mutation recovery, the
 // connection lifecycle, the sync session and the collections together, and exposes the public API.
-import type { JsonObject, PortControl, PortUpstream } from '@lumenize/protocol'
+import type { JsonObject, PortUpstream } from '@lumenize/protocol'
 import type { PendingMutation } from '@tanstack/db'
 import type { ClientOptions, LumenizeClient, Mutate } from './api'
 import { cacheName } from './cache/db'
@@ -34,6 +34,9 @@ const SYNCED_GRANULARITY_MS = 1_000
 
 /** The build a client says it is (hubs serve tabs of their own build); apps pass their own. */
 export const DEFAULT_BUILD_ID = 'lumenize-client-core-0'
+
+/** How long `ready` waits for a hub to seed the shapes asked for before it (a new worker starts first). */
+const HUB_SEED_WAIT_MS = 2_000
 
 /** A tab behind a hub is never offline towards the hub: the hub watches the network. */
 const ALWAYS_ONLINE: NetworkSignals = { online: () => true, subscribe: () => () => undefined }
@@ -162,35 +165,6 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
     if (shown.state === 'synced') status.set({ source: 'server' })
   }
 
-  const onControl = (m: PortControl): void => {
-    switch (m.type) {
-      case 'upstream':
-        upstream = m
-        status.set({
-          persistence: m.persistence,
-          lastSyncedAt: m.lastSyncedAt === null ? null : toInstant(m.lastSyncedAt),
-        })
-        showState()
-        return
-      case 'observe':
-        // A sibling's queued mutations: shown here too, settled with everyone's.
-        writes.show(
-          pending.observe(m.clientId, m.mutations),
-          [...shapes.values()].filter((s) => s.isHydrated),
-        )
-        return
-      case 'welcome':
-        // A hub (new, or the same one again) tells this tab what is queued from now on.
-        pending.forgetObserved()
-        return
-      case 'tokenRequest':
-      case 'reload':
-        // Answered by the tab side itself (tabSide).
-        return
-      default:
-        m satisfies never
-    }
-  }
   const side = viaHub
     ? tabSide({
         mode,
@@ -213,7 +187,20 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
           ...(options.reconnect ? { reconnect: options.reconnect } : {}),
           ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
         },
-        onControl,
+        onUpstream(m) {
+          upstream = m
+          const lastSyncedAt = m.lastSyncedAt === null ? null : toInstant(m.lastSyncedAt)
+          status.set({ persistence: m.persistence, lastSyncedAt })
+          showState()
+        },
+        // A sibling's queued mutations: shown here too, settled with everyone's.
+        onObserve: (cid, mutations) =>
+          writes.show(
+            pending.observe(cid, mutations),
+            [...shapes.values()].filter((s) => s.isHydrated),
+          ),
+        // A hub (new, or the same one again) tells this tab what is queued from now on.
+        onWelcome: () => pending.forgetObserved(),
       })
     : undefined
 
@@ -313,6 +300,12 @@ export function createClient<M extends MutatorsRecord = Record<never, never>>(
     // Cache first: the shapes asked for so far are shown from the cache before the socket opens.
     await Promise.all([...shapes.values()].map((shape) => shape.whenHydrated))
     if (!closed) connection.start()
+    // Through a hub, the cache is the hub's: the shapes asked for so far are shown once it seeds them
+    // (from its memory, its cache, or empty when offline), which takes it moments; never wait long.
+    if (viaHub) {
+      const seeded = Promise.all([...shapes.values()].map((shape) => shape.collection.toArrayWhenReady()))
+      await Promise.race([seeded, new Promise((r) => setTimeout(r, HUB_SEED_WAIT_MS))])
+    }
   })()
   ready.catch((err: unknown) => {
     if (err instanceof LumenizeClientError) report(err)

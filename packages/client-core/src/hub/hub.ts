@@ -18,6 +18,7 @@ import { HubShape } from './hub-shape'
 import { announceBuild, hubLocks, isGone } from './names'
 import type { PortLike } from './port'
 import { TabLink } from './tabs'
+import { CacheWriterLock } from './writer'
 
 export { hubLocks } from './names'
 
@@ -60,7 +61,7 @@ export class Hub {
   private readonly session: SyncSession
   private readonly acquire: AcquireLock
   private held: HeldLock[] = []
-  private writer: HeldLock | null = null
+  private readonly writer: CacheWriterLock
   private readonly aborts: AbortController[] = []
   private lastSyncedAt: number | null = null
   private persistence: 'indexeddb' | 'memory'
@@ -68,6 +69,7 @@ export class Hub {
   /** Shapes being read from the cache before they subscribe upstream. */
   private readonly hydrating = new Set<Promise<void>>()
   private draining = false
+  private closing: Promise<void> | undefined
   private closed = false
   /** Tokens for the socket come from the tab that joined last (its callback is the freshest). */
   private readonly tokens = new TokenRequests(() => [...this.tabs].at(-1))
@@ -75,13 +77,14 @@ export class Hub {
   /** The runtime's network events, and what the tabs' browsers report (a worker may not hear them). */
   private readonly net: ReportedNetwork
   private readonly syncedClock = new Throttle(SYNCED_EVERY_MS, () => {
-    if (this.writer && this.store && this.lastSyncedAt !== null)
+    if (this.writer.held && this.store && this.lastSyncedAt !== null)
       void this.store.setMeta('lastSyncedAt', this.lastSyncedAt)
     this.broadcastUpstream()
   })
 
   constructor(private readonly o: HubOptions) {
     this.locks = hubLocks(o.star, o.clientGroupId)
+    this.writer = new CacheWriterLock(o.locks ?? defaultLocks(), this.locks.writer)
     this.net = new ReportedNetwork(o.network ?? runtimeNetwork())
     this.acquire = o.locks ?? defaultLocks()
     this.persistence = o.persistence
@@ -190,7 +193,7 @@ export class Hub {
     const key = shapeKey(name, params)
     let shape = this.shapes.get(key)
     if (!shape) {
-      shape = new HubShape(key, name, params, () => this.writer !== null)
+      shape = new HubShape(key, name, params, () => this.writer.held)
       this.shapes.set(key, shape)
       const s = shape
       const hydrated = this.start()
@@ -281,8 +284,16 @@ export class Hub {
   // --- The hub's own life -----------------------------------------------------------------------
 
   /** Stops: the socket closes, the cache is left consistent, queued mutations stay stored. */
-  async close(): Promise<void> {
-    if (this.closed) return
+  close(): Promise<void> {
+    this.closing ??= this.closeNow()
+    return this.closing
+  }
+
+  private async closeNow(): Promise<void> {
+    // Not the writer yet (its turn had not come): if the place is free now, leave the rows stored.
+    const store = this.store
+    if (store && !this.writer.held && (await this.writer.tryNow()))
+      await Promise.all([...this.shapes.values()].map((s) => s.takeOverCache(store)))
     this.closed = true
     this.syncedClock.stop()
     this.connection.dispatch('close')
@@ -293,7 +304,7 @@ export class Hub {
     this.pending.close()
     for (const tab of [...this.tabs]) this.drop(tab)
     this.builds?.close()
-    this.writer?.release()
+    this.writer.release()
     for (const l of this.held) l.release()
     this.store?.close()
     this.o.onClosed?.()
@@ -327,14 +338,11 @@ export class Hub {
 
   /** One hub writes the cache's shapes (two hubs of two builds may run side by side for a while). */
   private electWriter(): void {
-    const ac = new AbortController()
-    this.aborts.push(ac)
-    void this.acquire(this.locks.writer, { signal: ac.signal }).then(async (lock) => {
-      if (!lock) return
-      if (this.closed || !this.store) return lock.release()
-      this.writer = lock
+    this.writer.start(async () => {
       const store = this.store
+      if (this.closed || !store) return false
       await Promise.all([...this.shapes.values()].map((s) => s.takeOverCache(store)))
+      return true
     })
   }
 
@@ -360,7 +368,7 @@ export class Hub {
   }
 
   private persistSynced(): void {
-    if (this.writer && this.store && this.lastSyncedAt !== null)
+    if (this.writer.held && this.store && this.lastSyncedAt !== null)
       void this.store.setMeta('lastSyncedAt', this.lastSyncedAt)
   }
 

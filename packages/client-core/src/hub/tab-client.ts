@@ -2,7 +2,7 @@
 // the leader's), the tab's lock (the hub watches it), and what the tab does with the hub's own
 // messages: show the upstream status, show siblings' queued mutations, answer token requests, and
 // reload (once) when a newer build took over.
-import type { PortControl, PortHubConfig, PortUpstream } from '@lumenize/protocol'
+import type { PortHubConfig, PortObserve, PortUpstream } from '@lumenize/protocol'
 import type { ConnectionState, OfflineReason } from '../lifecycle/machine'
 import { runtimeNetwork } from '../lifecycle/network'
 import type { AcquireLock, HeldLock } from '../locks'
@@ -32,8 +32,12 @@ export interface TabSideOptions {
   token?: string | (() => string | Promise<string>) | undefined
   /** A newer build took the hub over. */
   onNewBuild: (buildId: string) => void
-  /** Hears the hub's own messages. */
-  onControl: (message: PortControl) => void
+  /** The hub's socket and cache: what the tab shows as its status. */
+  onUpstream: (message: PortUpstream) => void
+  /** Queued mutations of another client of the hub, to show. */
+  onObserve: (clientId: string, mutations: PortObserve['mutations']) => void
+  /** A hub welcomed this tab (a new one, or the same one again). */
+  onWelcome: () => void
 }
 
 /** What a client of a hub holds: its transport, and what to give back when it closes. */
@@ -75,8 +79,12 @@ export function tabSide(o: TabSideOptions): TabSide {
   const network = runtimeNetwork()
   network.subscribe((online) => transport.sendControl({ type: 'network', online }))
   transport.onControl((m) => {
-    if (m.type === 'welcome') transport.sendControl({ type: 'network', online: network.online() })
-    if (m.type === 'tokenRequest') {
+    if (m.type === 'welcome') {
+      transport.sendControl({ type: 'network', online: network.online() })
+      o.onWelcome()
+    } else if (m.type === 'upstream') o.onUpstream(m)
+    else if (m.type === 'observe') o.onObserve(m.clientId, m.mutations)
+    else if (m.type === 'tokenRequest') {
       const token = o.token
       void Promise.resolve(typeof token === 'function' ? token() : token).then(
         (t) =>
@@ -89,7 +97,6 @@ export function tabSide(o: TabSideOptions): TabSide {
           transport.sendControl({ type: 'token', requestId: m.requestId, error: String(err) }),
       )
     } else if (m.type === 'reload') o.onNewBuild(m.buildId)
-    o.onControl(m)
   })
   return {
     transport,
