@@ -3,52 +3,22 @@
 // other tabs even offline, nothing lost when the writing tab, the worker or the leader dies, and a
 // new build beside an old worker converging after at most one reload.
 import type { EntitySnapshot } from '@lumenize/protocol'
-import type { Browser, BrowserContext, Page } from 'playwright'
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type AppServer, launchChromium, serveApp } from './harness'
+import type { BrowserContext, Page } from 'playwright'
+import { describe, expect, it } from 'vitest'
+import { appInChromium, rpc, serverDocs } from './setup'
 
-let browser: Browser
-let server: AppServer
-
-beforeAll(async () => {
-  server = await serveApp(inject('serverUrl'))
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
-// Every context a test opens is closed after it, passed or not (its worker goes with it).
-const contexts: BrowserContext[] = []
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()))
-})
-const newContext = async (): Promise<BrowserContext> => {
-  const c = await browser.newContext()
-  contexts.push(c)
-  return c
-}
+const app = appInChromium()
+const newContext = app.newContext
 
 const freshStar = (): string => `multitab.test.s${crypto.randomUUID().slice(0, 8)}`
 
-async function rpc<T>(star: string, method: string, params: unknown): Promise<T> {
-  const res = await fetch(`${inject('serverUrl')}/stars/${star}/rpc`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  })
-  return ((await res.json()) as { result: T }).result
-}
-
 const sockets = async (star: string) => (await rpc<{ sockets: number }>(star, 'star.health', {})).sockets
-const serverDocs = async (star: string) =>
-  (await rpc<{ entities: EntitySnapshot[] }>(star, 'query', { type: 'Doc', limit: 1000 })).entities
 const titlesOf = (docs: EntitySnapshot[]) => docs.map((d) => String(d.value.title)).sort()
 
 /** Opens a tab of the app that starts its client by itself (also after reloads). */
 async function openTab(context: BrowserContext, star: string, transport = 'auto'): Promise<Page> {
   const page = await context.newPage()
-  await page.goto(`${server.url}/?star=${star}&transport=${transport}`)
+  await page.goto(`${app.server().url}/?star=${star}&transport=${transport}`)
   await page.waitForFunction(() => window.app?.started() === true)
   return page
 }
@@ -84,7 +54,9 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promi
 }
 
 /** Kills every shared worker of the browser, as a crash would (Chrome DevTools protocol). */
-async function killSharedWorkers(): Promise<number> {
+async function killSharedWorkers(context: BrowserContext): Promise<number> {
+  const browser = context.browser()
+  if (!browser) throw new Error('no browser')
   const cdp = await browser.newBrowserCDPSession()
   try {
     const { targetInfos } = (await cdp.send('Target.getTargets')) as {
@@ -170,7 +142,7 @@ describe('tabs behind a SharedWorker', () => {
       }
     })
     await new Promise((r) => setTimeout(r, 150))
-    expect(await killSharedWorkers()).toBe(1)
+    expect(await killSharedWorkers(context)).toBe(1)
     await writing
     await synced(a)
     await synced(b)
@@ -184,12 +156,12 @@ describe('tabs behind a SharedWorker', () => {
   it('a tab of a new build beside an old worker converges after at most one reload', async () => {
     const star = freshStar()
     const context = await newContext()
-    server.deploy('1')
+    app.server().deploy('1')
     const old = await openTab(context, star)
     await synced(old)
     await old.evaluate(() => window.app.insert('from the old build'))
     // A deploy: a tab opened now runs build 2, with a worker of its own build.
-    server.deploy('2')
+    app.server().deploy('2')
     try {
       const fresh = await openTab(context, star)
       await synced(fresh)
@@ -203,7 +175,7 @@ describe('tabs behind a SharedWorker', () => {
       expect(titlesOf(await serverDocs(star))).toEqual(['from the new build', 'from the old build'])
       await eventually(async () => expect(await sockets(star)).toBe(1))
     } finally {
-      server.deploy('1')
+      app.server().deploy('1')
     }
   })
 })

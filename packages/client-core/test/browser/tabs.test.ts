@@ -2,41 +2,19 @@
 // and BroadcastChannel), the browser's offline mode and reloads, against the real star server:
 // what the README's quick start does when a person opens it twice, goes offline and comes back.
 import type { EntitySnapshot } from '@lumenize/protocol'
-import type { Browser, BrowserContext, Page } from 'playwright'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type AppServer, launchChromium, serveApp } from './harness'
+import type { BrowserContext, Page } from 'playwright'
+import { describe, expect, it } from 'vitest'
+import { appInChromium, rpc, serverDocs } from './setup'
 
-let browser: Browser
-let server: AppServer
-
-beforeAll(async () => {
-  server = await serveApp(inject('serverUrl'))
-  browser = await launchChromium()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-})
+const app = appInChromium()
+const newContext = app.newContext
 
 const freshStar = (): string => `tabs.test.s${crypto.randomUUID().slice(0, 8)}`
-
-async function rpc<T>(star: string, method: string, params: unknown): Promise<T> {
-  const res = await fetch(`${inject('serverUrl')}/stars/${star}/rpc`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  })
-  const body = (await res.json()) as { result: T }
-  return body.result
-}
-
-const serverDocs = async (star: string) =>
-  (await rpc<{ entities: EntitySnapshot[] }>(star, 'query', { type: 'Doc', limit: 1000 })).entities
 
 /** Opens a tab of the app and starts its client; returns the page and the client's id. */
 async function openTab(context: BrowserContext, star: string): Promise<{ page: Page; clientId: string }> {
   const page = await context.newPage()
-  await page.goto(server.url)
+  await page.goto(app.server().url)
   await page.waitForFunction(() => window.app !== undefined)
   // These are the tabs of a socket each (the hub modes are multitab.test.ts's).
   const clientId = await page.evaluate((s) => window.app.start(s, 'socket'), star)
@@ -51,7 +29,7 @@ const until = (page: Page, fn: () => boolean, timeout = 15_000) =>
 describe('tabs of one app in Chromium', () => {
   it('two tabs of the default config write online and offline, interleaved, and lose nothing', async () => {
     const star = freshStar()
-    const context = await browser.newContext()
+    const context = await newContext()
     const a = await openTab(context, star)
     const b = await openTab(context, star)
     expect(a.clientId).not.toBe(b.clientId)
@@ -94,12 +72,11 @@ describe('tabs of one app in Chromium', () => {
       expect((await rows(tab.page)).map((r) => r.title).sort()).toEqual(expected)
       expect(await tab.page.evaluate(() => window.app.errors())).toEqual([])
     }
-    await context.close()
   })
 
   it('a tab closed offline with pending writes is recovered by the other tab exactly once', async () => {
     const star = freshStar()
-    const context = await browser.newContext()
+    const context = await newContext()
     const leaving = await openTab(context, star)
     const staying = await openTab(context, star)
     await until(staying.page, () => window.app.status().state === 'synced')
@@ -122,14 +99,13 @@ describe('tabs of one app in Chromium', () => {
       expect(history.map((h) => [h.version, h.clientId])).toEqual([[1, leaving.clientId]])
     }
     await until(staying.page, () => window.app.rows().every((r) => r.synced))
-    await context.close()
   })
 
   it('keeps an offline write through 60 s offline and a reload offline, then confirms it once online', {
     timeout: 120_000,
   }, async () => {
     const star = freshStar()
-    const context = await browser.newContext()
+    const context = await newContext()
     const tab = await openTab(context, star)
     await until(tab.page, () => window.app.status().state === 'synced')
     // The app shell is cached by a service worker, as an offline-capable app's is.
@@ -161,12 +137,11 @@ describe('tabs of one app in Chromium', () => {
     await until(tab.page, () => window.app.status().pending === 0 && window.app.rows()[0]?.synced === true)
     const truth = await serverDocs(star)
     expect(truth.map((d) => [d.value.title, d.version])).toEqual([['written offline', 1]])
-    await context.close()
   })
 
   it('shows offline within 2 s of the browser going offline and reconnects when it returns', async () => {
     const star = freshStar()
-    const context = await browser.newContext()
+    const context = await newContext()
     const tab = await openTab(context, star)
     await until(tab.page, () => window.app.status().state === 'synced')
     const wentOffline = Date.now()
@@ -176,15 +151,14 @@ describe('tabs of one app in Chromium', () => {
     expect((await status(tab.page)).reason).toBe('browserOffline')
     await context.setOffline(false)
     await until(tab.page, () => window.app.status().state === 'synced', 10_000)
-    await context.close()
   })
 
   it('notices a connection that goes silent without closing, within the heartbeat timeout', async () => {
     const star = freshStar()
-    const context = await browser.newContext()
+    const context = await newContext()
     const tab = await openTab(context, star)
     await until(tab.page, () => window.app.status().state === 'synced')
-    server.serverSilent()
+    app.server().serverSilent()
     try {
       const silentAt = Date.now()
       // Default heartbeat: a ping after 4 s of quiet, 4 s to answer, checked every second.
@@ -192,17 +166,16 @@ describe('tabs of one app in Chromium', () => {
       expect(Date.now() - silentAt).toBeLessThanOrEqual(11_000)
       expect((await status(tab.page)).reason).toBe('connectionSilent')
     } finally {
-      server.serverUp()
+      app.server().serverUp()
     }
     await until(tab.page, () => window.app.status().state === 'synced', 15_000)
-    await context.close()
   })
 
   it('a cold start with nothing cached and no server, then the server appearing', async () => {
     const star = freshStar()
     await rpc(star, 'upsert', { type: 'Doc', value: { title: 'already on the server' } })
-    const context = await browser.newContext()
-    server.serverDown()
+    const context = await newContext()
+    app.server().serverDown()
     let tab: { page: Page; clientId: string }
     try {
       tab = await openTab(context, star)
@@ -217,7 +190,7 @@ describe('tabs of one app in Chromium', () => {
       expect(await tab.page.evaluate(() => window.app.ready())).toBe(true)
       await tab.page.evaluate(() => window.app.insert('before the server came'))
     } finally {
-      server.serverUp()
+      app.server().serverUp()
     }
     await until(tab.page, () => window.app.status().state === 'synced' && window.app.status().pending === 0)
     expect((await rows(tab.page)).map((r) => r.title)).toEqual([
@@ -226,6 +199,5 @@ describe('tabs of one app in Chromium', () => {
     ])
     expect(await status(tab.page)).toMatchObject({ source: 'server' })
     expect((await status(tab.page)).lastSyncedAt).not.toBeNull()
-    await context.close()
   })
 })
